@@ -1,0 +1,1 @@
+"""Mailbanner shared contracts: settings, models, delivery rows, events and logging."""

@@ -1,0 +1,177 @@
+"""SQLAlchemy models of the banner database, shared by the API (writes) and the worker (reads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime on every backend (SQLite keeps no offset, so it is normalised here)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Banner(Base):
+    __tablename__ = "banners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    image_url: Mapped[str] = mapped_column(String(2048))
+    # Key in the image storage backend; None for banners whose image lives elsewhere (imported ones).
+    image_key: Mapped[str | None] = mapped_column(String(255))
+    image_width: Mapped[int] = mapped_column(Integer)
+    image_height: Mapped[int] = mapped_column(Integer)
+    image_content_type: Mapped[str] = mapped_column(String(50))
+    image_bytes: Mapped[int] = mapped_column(Integer)
+    link_url: Mapped[str] = mapped_column(String(2048))
+    campaign_type: Mapped[str] = mapped_column(String(50), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    entries: Mapped[list[ScheduleEntry]] = relationship(back_populates="banner")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ScheduleEntry(Base):
+    """One banner shown on one date for one target, at a position (1 = top of the footer)."""
+
+    __tablename__ = "schedule_entries"
+    __table_args__ = (
+        UniqueConstraint("banner_id", "date", "target", name="uq_schedule_entries_banner_date_target"),
+        Index("ix_schedule_entries_target_date", "target", "date", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    banner_id: Mapped[int] = mapped_column(ForeignKey("banners.id", ondelete="CASCADE"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    target: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    banner: Mapped[Banner] = relationship(back_populates="entries")
+
+
+class ScheduleDay(Base):
+    """The version of one day's ordered list for one target: the ETag two planners compare."""
+
+    __tablename__ = "schedule_days"
+
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    target: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ScheduleChange(Base):
+    """A committed change to the delivery content, written in the same transaction as the change.
+
+    The worker compares its last applied id with these to measure lag; an event lost on the way
+    still leaves this row behind, which the next reconcile covers.
+    """
+
+    __tablename__ = "schedule_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    targets: Mapped[str] = mapped_column(String(512))
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(100), default="")
+
+    @property
+    def target_list(self) -> tuple[str, ...]:
+        return tuple(t for t in self.targets.split(",") if t)
+
+
+class TargetState(Base):
+    """Operator-controlled and worker-recorded state of one delivery target."""
+
+    __tablename__ = "target_states"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_reason: Mapped[str] = mapped_column(String(200), default="new target")
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_diff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    in_sync: Mapped[bool | None] = mapped_column(Boolean)
+    applied_change_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SyncRun(Base):
+    """One run of the swap job for one target."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_target_started", "target", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    window_first: Mapped[dt.date | None] = mapped_column(Date)
+    window_last: Mapped[dt.date | None] = mapped_column(Date)
+    rows_deleted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    diff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    applied_change_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,171 @@
+"""Typed settings read from the environment in one place, with documented defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PREFIX = "MAILBANNER_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of Mailbanner. Each field reads MAILBANNER_<FIELD_NAME_UPPER> from the environment."""
+
+    database_url: str = field(
+        default="sqlite:///var/mailbanner.db",
+        metadata={"doc": "Banner database (SQLAlchemy URL). PostgreSQL in production."},
+    )
+    redis_url: str = field(
+        default="redis://127.0.0.1:6379/0",
+        metadata={"doc": "Redis used as Celery broker and for worker coordination."},
+    )
+    timezone: str = field(
+        default="Asia/Tokyo", metadata={"doc": "Business time zone: a schedule date is a day in this zone."}
+    )
+    target_names: tuple[str, ...] = field(
+        default=("personalized", "mass"),
+        metadata={"doc": "Delivery targets a banner can be scheduled for (comma separated)."},
+    )
+    targets_file: str = field(
+        default="",
+        metadata={"doc": "TOML file declaring the delivery targets; when set, target names come from it."},
+    )
+    campaign_types: tuple[str, ...] = field(
+        default=("sale", "event", "brand", "partner", "information"),
+        metadata={"doc": "Campaign types a banner may have (comma separated)."},
+    )
+    max_banners_per_day: int = field(
+        default=10, metadata={"doc": "Most banners one day may hold, per target."}
+    )
+    image_max_bytes: int = field(default=2_000_000, metadata={"doc": "Largest image upload, in bytes."})
+    image_max_width: int = field(default=1600, metadata={"doc": "Widest image accepted, in pixels."})
+    image_max_height: int = field(default=1600, metadata={"doc": "Tallest image accepted, in pixels."})
+    image_formats: tuple[str, ...] = field(
+        default=("PNG", "JPEG", "GIF"), metadata={"doc": "Image formats accepted (Pillow format names)."}
+    )
+    link_max_length: int = field(default=2048, metadata={"doc": "Longest link URL accepted."})
+    link_allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata={"doc": "If set, link URLs must point to one of these hosts or their subdomains."},
+    )
+    storage_dir: str = field(
+        default="var/images", metadata={"doc": "Directory of the local image storage backend."}
+    )
+    public_base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"doc": "Public base URL of the API; stored images are served under <base>/images/."},
+    )
+    events_enabled: bool = field(
+        default=True, metadata={"doc": "Publish a change event after each committed change."}
+    )
+    publish_timeout_seconds: float = field(
+        default=1.0, metadata={"doc": "Longest a request waits on Redis to publish a change event."}
+    )
+    window_days_back: int = field(
+        default=7, metadata={"doc": "Default days before today in a target's window."}
+    )
+    window_days_ahead: int = field(
+        default=60, metadata={"doc": "Default days after today in a target's window."}
+    )
+    beat_interval_seconds: float = field(
+        default=60.0, metadata={"doc": "How often the beat asks for a reconcile of every enabled target."}
+    )
+    swap_max_delete_share: float = field(
+        default=0.5,
+        metadata={"doc": "A swap deleting more than this share of a window's rows is held for an operator."},
+    )
+    log_level: str = field(default="INFO", metadata={"doc": "Log level."})
+    log_json: bool = field(default=False, metadata={"doc": "Log as JSON lines (for production)."})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, f.default, raw)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"{PREFIX}TIMEZONE: unknown time zone {self.timezone!r}") from exc
+        if not self.target_names:
+            raise SettingsError(f"{PREFIX}TARGET_NAMES: at least one target is needed")
+        if self.max_banners_per_day < 1:
+            raise SettingsError(f"{PREFIX}MAX_BANNERS_PER_DAY must be at least 1")
+        if not 0 < self.swap_max_delete_share <= 1:
+            raise SettingsError(f"{PREFIX}SWAP_MAX_DELETE_SHARE must be in (0, 1]")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def image_base_url(self) -> str:
+        return self.public_base_url.rstrip("/") + "/images/"
+
+    def storage_path(self) -> Path:
+        return Path(self.storage_dir)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(environment variable, current value, documentation) for every setting."""
+        rows = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown = ",".join(value) if isinstance(value, tuple) else str(value)
+            if f.name in {"database_url", "redis_url"}:
+                shown = redact_url(shown)
+            rows.append((PREFIX + f.name.upper(), shown, str(f.metadata.get("doc", ""))))
+        return rows
+
+
+def redact_url(url: str) -> str:
+    """Hide the password of a URL for display."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+
+
+def _convert(name: str, default: object, raw: str) -> object:
+    try:
+        if isinstance(default, bool):
+            return _bool(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return _csv(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name.upper()}: {exc}") from exc
+    return raw

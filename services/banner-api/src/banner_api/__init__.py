@@ -1,0 +1,95 @@
+"""Mailbanner banner API: the Flask application factory."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from flask import Flask, Response, g, request
+from flask_smorest import Api
+
+from banner_api.context import AppServices
+from banner_api.errors import register_error_handlers
+from banner_api.publish import CeleryPublisher, NullPublisher, make_celery_client
+from banner_api.storage import ImageStorage, LocalImageStorage
+from banner_common.db import make_engine, make_session_factory
+from banner_common.logging import configure_logging
+from banner_common.settings import Settings
+
+API_VERSION = "0.1.0"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    storage: ImageStorage | None = None,
+    publisher: CeleryPublisher | NullPublisher | None = None,
+) -> Flask:
+    """Build the API. Settings come from the environment unless given; nothing connects until a request."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Mailbanner API",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Bodies a little over the image limit still reach the validator, which names the field.
+        MAX_CONTENT_LENGTH=settings.image_max_bytes * 2 + 1_000_000,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    celery_client = None
+    if publisher is None:
+        if settings.events_enabled:
+            celery_client = make_celery_client(settings.redis_url, settings.publish_timeout_seconds)
+            publisher = CeleryPublisher(celery_client)
+        else:
+            publisher = NullPublisher()
+    app.extensions["mailbanner"] = AppServices(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        storage=storage or LocalImageStorage(settings.storage_path(), settings.image_base_url),
+        publisher=publisher,
+        celery=celery_client,
+    )
+    _install_request_ids(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from banner_api import health, images
+    from banner_api.banners.resources import blp as banners_blp
+    from banner_api.preview.resources import blp as preview_blp
+    from banner_api.schedule.resources import calendar_blp, schedule_blp
+
+    api = Api(app, spec_kwargs={"info": {"description": "Schedule, order and preview newsletter banners."}})
+    for blueprint in (banners_blp, schedule_blp, calendar_blp, preview_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.register_blueprint(health.blp)
+    app.register_blueprint(images.blp)
+
+
+def _install_request_ids(app: Flask) -> None:
+    @app.before_request
+    def _bind_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    def _echo_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.teardown_request
+    def _unbind(_exc: Any) -> None:
+        structlog.contextvars.clear_contextvars()
