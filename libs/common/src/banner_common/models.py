@@ -82,7 +82,7 @@ class Banner(Base):
 
     entries: Mapped[list[ScheduleEntry]] = relationship(back_populates="banner")
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ScheduleEntry(Base):

@@ -16,6 +16,7 @@ from banner_api.storage import ImageStorage, LocalImageStorage
 from banner_common.db import make_engine, make_session_factory
 from banner_common.logging import configure_logging
 from banner_common.settings import Settings
+from banner_common.targets import target_names
 
 API_VERSION = "0.1.0"
 
@@ -57,6 +58,7 @@ def create_app(
         storage=storage or LocalImageStorage(settings.storage_path(), settings.image_base_url),
         publisher=publisher,
         celery=celery_client,
+        target_names=target_names(settings),
     )
     _install_request_ids(app)
     register_error_handlers(app)

@@ -23,6 +23,7 @@ class AppServices:
     storage: ImageStorage
     publisher: CeleryPublisher | NullPublisher
     celery: Any | None
+    target_names: tuple[str, ...]
 
     @property
     def publish_stats(self) -> PublishStats:

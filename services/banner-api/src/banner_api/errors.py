@@ -19,7 +19,9 @@ class DomainError(Exception):
 
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, location: str = "json") -> None:
+    def __init__(
+        self, message: str, fields: dict[str, list[str]] | None = None, location: str = "json"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

@@ -46,13 +46,19 @@ class UnitOfWork:
             self._session = None
             self._pending = []
 
-    def record_change(self, targets: Iterable[str], first_day: dt.date, last_day: dt.date, reason: str) -> None:
+    def record_change(
+        self, targets: Iterable[str], first_day: dt.date, last_day: dt.date, reason: str
+    ) -> None:
         """Note, inside the transaction, that these targets' days changed (the row commits with it)."""
         names = sorted(set(targets))
         if not names:
             return
         change = ScheduleChange(
-            targets=",".join(names), first_day=first_day, last_day=last_day, reason=reason, committed_at=utcnow()
+            targets=",".join(names),
+            first_day=first_day,
+            last_day=last_day,
+            reason=reason,
+            committed_at=utcnow(),
         )
         self.session.add(change)
         self._pending.append(change)
