@@ -1,0 +1,1 @@
+"""Mailbanner sync worker."""
