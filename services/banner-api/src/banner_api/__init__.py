@@ -71,9 +71,10 @@ def _register_blueprints(app: Flask) -> None:
     from banner_api.banners.resources import blp as banners_blp
     from banner_api.preview.resources import blp as preview_blp
     from banner_api.schedule.resources import calendar_blp, schedule_blp
+    from banner_api.sync.resources import blp as sync_blp
 
     api = Api(app, spec_kwargs={"info": {"description": "Schedule, order and preview newsletter banners."}})
-    for blueprint in (banners_blp, schedule_blp, calendar_blp, preview_blp):
+    for blueprint in (banners_blp, schedule_blp, calendar_blp, preview_blp, sync_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health.blp)
     app.register_blueprint(images.blp)

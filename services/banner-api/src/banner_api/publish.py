@@ -6,13 +6,15 @@ from typing import Any, Protocol
 
 from banner_common.events import ScheduleChanged
 from banner_common.logging import get_logger
-from banner_common.task_names import SYNC_QUEUE, SYNC_REQUEST
+from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE, SYNC_REQUEST
 
 log = get_logger(__name__)
 
 
 class Publisher(Protocol):
     def publish(self, event: ScheduleChanged) -> bool: ...
+
+    def request_sync(self, target: str, *, force: bool) -> bool: ...
 
 
 class PublishStats:
@@ -47,6 +49,20 @@ class CeleryPublisher:
         log.info("event_published", change_id=event.change_id, targets=list(event.targets))
         return True
 
+    def request_sync(self, target: str, *, force: bool) -> bool:
+        """Ask the worker for a run of one target now (an operator's "sync now")."""
+        try:
+            self._celery.send_task(
+                SYNC_RECONCILE,
+                kwargs={"target": target, "trigger": "manual", "force": force},
+                queue=SYNC_QUEUE,
+                retry=False,
+            )
+        except Exception as exc:  # the caller reports the broker as unavailable
+            log.warning("sync_request_failed", target=target, error=str(exc))
+            return False
+        return True
+
 
 class NullPublisher:
     """Used when events are switched off: the beat alone delivers changes."""
@@ -55,6 +71,9 @@ class NullPublisher:
         self.stats = PublishStats()
 
     def publish(self, event: ScheduleChanged) -> bool:
+        return False
+
+    def request_sync(self, target: str, *, force: bool) -> bool:
         return False
 
 

@@ -39,12 +39,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()  # a no-op after commit; discards anything uncommitted
-        finally:
-            self.session.close()
-            self._session = None
-            self._pending = []
+        # close() rolls back anything uncommitted without expiring loaded objects, which the view
+        # still serialises after the block.
+        self.session.close()
+        self._session = None
+        self._pending = []
 
     def record_change(
         self, targets: Iterable[str], first_day: dt.date, last_day: dt.date, reason: str
