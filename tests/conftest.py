@@ -19,7 +19,9 @@ from banner_api.publish import NullPublisher
 from banner_common.models import Base
 from banner_common.settings import Settings
 
-POSTGRES_URL = os.environ.get("MAILBANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "MAILBANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 MARIADB_URL = os.environ.get("MAILBANNER_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 REDIS_URL = os.environ.get("MAILBANNER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BANNER_BACKENDS = [b for b in os.environ.get("MAILBANNER_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
