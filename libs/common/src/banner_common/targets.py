@@ -79,7 +79,10 @@ class TargetSpec:
     @property
     def display_url(self) -> str:
         """The URL as safe to show: placeholders as written, any literal password hidden."""
-        return redact_url(self.url)
+        _scheme, _, rest = self.url.partition("://")
+        password = rest.rpartition("@")[0].partition(":")[2]
+        # A password that is only a ${NAME} placeholder is no secret, and tells operators where it comes from.
+        return self.url if _PLACEHOLDER.fullmatch(password) else redact_url(self.url)
 
     def public_dict(self) -> dict[str, Any]:
         """Everything about the target except secrets."""
