@@ -1,0 +1,167 @@
+"""Per-target request coalescing and mutual exclusion on Redis: one run at a time, one follow-up per burst."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from banner_common.logging import get_logger
+
+log = get_logger(__name__)
+
+R = TypeVar("R")
+
+DEFAULT_TRIGGER_PRECEDENCE = ("manual", "event", "beat")
+
+# Compare-and-delete / compare-and-extend: only the holder whose token is stored may touch the lock,
+# so a holder whose lock expired (and was taken by another) can never release or extend the new one.
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_EXTEND = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+_FORCE_FIELD = "force"
+_TRIGGER_FIELD_PREFIX = "trigger:"
+
+
+@dataclass(frozen=True)
+class PendingRun:
+    """What the requests merged into one dirty mark ask for."""
+
+    trigger: str
+    force: bool
+
+
+class TargetCoordinator(Generic[R]):
+    """Runs `run(target, trigger, force)` for requested targets, never twice at once for one target.
+
+    A request marks the target dirty, then tries to take the target's lock. The holder loops
+    "take the dirty mark, run" until no mark is left, so any number of requests arriving during a run
+    cost exactly one follow-up run. A request finding the lock held only leaves its mark. Requests
+    for different targets use different keys and never wait on each other.
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        run: Callable[[str, str, bool], R],
+        *,
+        key_prefix: str = "mailbanner:sync:",
+        lock_ttl_seconds: float = 900.0,
+        refresh_every_seconds: float | None = None,
+        trigger_precedence: Sequence[str] = DEFAULT_TRIGGER_PRECEDENCE,
+    ) -> None:
+        if lock_ttl_seconds <= 0:
+            raise ValueError("lock_ttl_seconds must be positive")
+        self._redis = redis
+        self._run = run
+        self._prefix = key_prefix
+        self._lock_ttl_ms = int(lock_ttl_seconds * 1000)
+        self._refresh_every = refresh_every_seconds or lock_ttl_seconds / 10
+        self._precedence = tuple(trigger_precedence)
+        self._release = redis.register_script(_RELEASE)
+        self._extend = redis.register_script(_EXTEND)
+
+    def lock_key(self, target: str) -> str:
+        return f"{self._prefix}{target}:lock"
+
+    def pending_key(self, target: str) -> str:
+        return f"{self._prefix}{target}:pending"
+
+    def request(self, target: str, trigger: str, force: bool = False) -> list[R]:
+        """Ask for a run of `target`; returns the results of the runs this call made (empty if the
+        current holder of the target's lock will do the run instead)."""
+        self.mark(target, trigger, force)
+        results: list[R] = []
+        while True:
+            token = self.try_acquire(target)
+            if token is None:
+                log.debug("sync_request_coalesced", target=target, trigger=trigger, force=force)
+                return results
+            try:
+                with self._keeping_lock(target, token):
+                    while (pending := self.take_pending(target)) is not None:
+                        results.append(self._run(target, pending.trigger, pending.force))
+            finally:
+                self.release(target, token)
+            # A request may have marked the target after the last take but before the release and
+            # found the lock still held: look once more, or its change would wait for the next beat.
+            if not self.has_pending(target):
+                return results
+
+    def mark(self, target: str, trigger: str, force: bool = False) -> None:
+        mapping = {_TRIGGER_FIELD_PREFIX + trigger: "1"}
+        if force:
+            # Never written back to "0": a forced request merged with plain ones stays forced.
+            mapping[_FORCE_FIELD] = "1"
+        self._redis.hset(self.pending_key(target), mapping=mapping)
+
+    def has_pending(self, target: str) -> bool:
+        return bool(self._redis.exists(self.pending_key(target)))
+
+    def take_pending(self, target: str) -> PendingRun | None:
+        """Read and clear the dirty mark atomically (MULTI/EXEC), so no request is half taken."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self.pending_key(target))
+            pipe.delete(self.pending_key(target))
+            fields, _ = pipe.execute()
+        if not fields:
+            return None
+        names = {_decode(name) for name in fields}
+        triggers = {n[len(_TRIGGER_FIELD_PREFIX) :] for n in names if n.startswith(_TRIGGER_FIELD_PREFIX)}
+        return PendingRun(trigger=self._merged_trigger(triggers), force=_FORCE_FIELD in names)
+
+    def try_acquire(self, target: str) -> str | None:
+        """Take the target's lock if free; returns the token proving ownership."""
+        token = uuid.uuid4().hex
+        if self._redis.set(self.lock_key(target), token, nx=True, px=self._lock_ttl_ms):
+            return token
+        return None
+
+    def release(self, target: str, token: str) -> bool:
+        released = bool(self._release(keys=[self.lock_key(target)], args=[token]))
+        if not released:
+            log.warning("sync_lock_lost_before_release", target=target)
+        return released
+
+    def extend(self, target: str, token: str) -> bool:
+        return bool(self._extend(keys=[self.lock_key(target)], args=[token, self._lock_ttl_ms]))
+
+    def _merged_trigger(self, triggers: set[str]) -> str:
+        for trigger in self._precedence:
+            if trigger in triggers:
+                return trigger
+        return min(triggers) if triggers else self._precedence[-1]
+
+    @contextmanager
+    def _keeping_lock(self, target: str, token: str) -> Iterator[None]:
+        """Extend the lock periodically while the holder works, so a long run never loses it."""
+        stop = threading.Event()
+
+        def keep() -> None:
+            while not stop.wait(self._refresh_every):
+                try:
+                    if not self.extend(target, token):
+                        log.warning("sync_lock_lost_while_running", target=target)
+                        return
+                except Exception as exc:  # Redis briefly unreachable: the TTL leaves room to try again
+                    log.warning("sync_lock_refresh_failed", target=target, error=str(exc))
+
+        keeper = threading.Thread(target=keep, name=f"sync-lock-{target}", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join()
+
+
+def _decode(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
