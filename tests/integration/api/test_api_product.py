@@ -1,0 +1,71 @@
+"""The API as a product: a valid OpenAPI document, health checks, request ids and JSON errors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+
+from banner_api import create_app
+from banner_api.publish import NullPublisher
+from banner_common.settings import Settings
+
+
+def test_openapi_document_validates_and_lists_every_resource(client: FlaskClient) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json
+    validate(spec)
+    paths = set(spec["paths"])
+    for expected in (
+        "/api/v1/banners",
+        "/api/v1/schedule",
+        "/api/v1/schedule/days/{date}",
+        "/api/v1/calendar",
+        "/api/v1/preview",
+        "/api/v1/sync/status",
+        "/api/v1/sync/runs",
+    ):
+        assert expected in paths
+
+
+def test_healthz_answers_without_touching_dependencies(settings: Settings) -> None:
+    app = create_app(
+        replace(settings, database_url="sqlite:////nonexistent-dir/x.db"), publisher=NullPublisher()
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_reports_an_unreachable_database(settings: Settings) -> None:
+    broken = replace(
+        settings,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        events_enabled=False,
+    )
+    response = create_app(broken, publisher=NullPublisher()).test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["database"].startswith("unavailable")
+
+
+def test_request_id_is_echoed_or_generated(client: FlaskClient) -> None:
+    given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["X-Request-ID"] == "abc-123"
+    generated = client.get("/healthz")
+    assert len(generated.headers["X-Request-ID"]) == 32
+
+
+def test_unknown_path_is_json_404_with_request_id(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing-here", headers={"X-Request-ID": "req-1"})
+    assert response.status_code == 404
+    assert response.json["code"] == 404
+    assert response.json["request_id"] == "req-1"
+
+
+def test_banner_database_down_is_503_with_a_clear_message(settings: Settings) -> None:
+    broken = replace(settings, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    response = create_app(broken, publisher=NullPublisher()).test_client().get("/api/v1/sync/status")
+    assert response.status_code == 503
+    assert "banner database is unavailable" in response.json["message"]
