@@ -1,0 +1,92 @@
+"""Marshmallow schemas of the schedule and calendar resources."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from webargs.fields import DelimitedList
+
+from banner_api.banners.schemas import BannerSchema
+
+
+class PlacementSchema(Schema):
+    """Place one banner on every day of a range, for some or all targets."""
+
+    banner_id = fields.Integer(required=True, strict=True)
+    start_date = fields.Date(required=True, metadata={"description": "First day (business time zone)."})
+    end_date = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "Last day, inclusive (default: start)."}
+    )
+    position = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "1 = top; 1..n+1 on every day of the range (default: last)."},
+    )
+    targets = fields.List(
+        fields.String(),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Delivery targets (default: all)."},
+    )
+
+
+class ScheduleEntrySchema(Schema):
+    id = fields.Integer()
+    banner_id = fields.Integer()
+    date = fields.Date()
+    target = fields.String()
+    position = fields.Integer(metadata={"description": "1 = top of the footer, per date and target."})
+
+
+class ScheduleEntryWithBannerSchema(ScheduleEntrySchema):
+    banner = fields.Nested(BannerSchema)
+
+
+class PlacedSchema(Schema):
+    entries = fields.List(fields.Nested(ScheduleEntrySchema))
+    count = fields.Integer()
+
+
+class TargetQuerySchema(Schema):
+    target = fields.String(required=True, metadata={"description": "Delivery target."})
+
+
+class DaySchema(Schema):
+    """One day's ordered list for one target; `version` is the ETag to send back in If-Match."""
+
+    date = fields.Date()
+    target = fields.String()
+    version = fields.Integer()
+    entries = fields.List(fields.Nested(ScheduleEntryWithBannerSchema))
+
+
+class ReorderSchema(Schema):
+    entry_ids = fields.List(
+        fields.Integer(strict=True),
+        required=True,
+        metadata={"description": "Every entry id of the day, each once, top first."},
+    )
+
+
+class RangeRemovalQuerySchema(Schema):
+    banner_id = fields.Integer(required=True)
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(
+        load_default=None, metadata={"description": "Last day, inclusive (default: start)"}
+    )
+    targets = DelimitedList(fields.String(), metadata={"description": "Comma separated (default: all)."})
+
+
+class RemovedSchema(Schema):
+    removed = fields.Integer(metadata={"description": "Entries removed."})
+
+
+class CalendarQuerySchema(Schema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM", "example": "2026-03"})
+    target = fields.String(load_default=None, metadata={"description": "One target (default: all)."})
+
+
+class CalendarSchema(Schema):
+    month = fields.String()
+    days = fields.List(fields.Nested(DaySchema))
