@@ -63,6 +63,7 @@ class TargetSpec:
     enabled: bool = True
     max_delete_share: float | None = None
     chunk_size: int = 1000
+    lock_timeout_seconds: int = 60  # longest a swap waits for another swap of the same table
 
     def resolved_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The URL with its placeholders filled from the environment (secrets live only there)."""
@@ -100,6 +101,8 @@ class TargetSpec:
             "window_days_ahead": self.window_days_ahead,
             "enabled": self.enabled,
             "max_delete_share": self.max_delete_share,
+            "chunk_size": self.chunk_size,
+            "lock_timeout_seconds": self.lock_timeout_seconds,
         }
 
 
@@ -127,6 +130,7 @@ def _parse_target(name: str, body: Any, settings: Settings) -> TargetSpec:
     known = {
         "url", "table", "schema", "columns", "constants", "now_columns", "priority_order", "datetime_storage",
         "window_days_back", "window_days_ahead", "enabled", "max_delete_share", "chunk_size",
+        "lock_timeout_seconds",
     }  # fmt: skip
     unknown = set(body) - known
     if unknown:
@@ -165,6 +169,7 @@ def _parse_target(name: str, body: Any, settings: Settings) -> TargetSpec:
             enabled=bool(body.get("enabled", True)),
             max_delete_share=float(body["max_delete_share"]) if "max_delete_share" in body else None,
             chunk_size=int(body.get("chunk_size", 1000)),
+            lock_timeout_seconds=int(body.get("lock_timeout_seconds", 60)),
         )
     except (TypeError, ValueError) as exc:
         raise TargetsFileError(f"{where}: {exc}") from exc
@@ -172,6 +177,16 @@ def _parse_target(name: str, body: Any, settings: Settings) -> TargetSpec:
         raise TargetsFileError(f"{where}: window days cannot be negative")
     if spec.chunk_size < 1:
         raise TargetsFileError(f"{where}.chunk_size must be at least 1")
+    if spec.lock_timeout_seconds < 1:
+        raise TargetsFileError(f"{where}.lock_timeout_seconds must be at least 1")
+    if spec.max_delete_share is not None and not 0 < spec.max_delete_share <= 1:
+        raise TargetsFileError(f"{where}.max_delete_share must be in (0, 1]")
+    written = [*column_map.as_dict().values(), *spec.constants, *spec.now_columns]
+    repeated = sorted({name for name in written if written.count(name) > 1})
+    if repeated:
+        raise TargetsFileError(
+            f"{where}: columns written twice (delivery, constants, now_columns): {repeated}"
+        )
     return spec
 
 

@@ -1,0 +1,37 @@
+"""PostgreSQL: a transaction-scoped advisory lock keyed by the table, bounded by lock_timeout."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.engine import Dialect as SADialect
+from sqlalchemy.sql.base import Executable
+
+from sync_worker.dialects.base import BaseDialect, lock_key
+
+
+class PostgresDialect(BaseDialect):
+    """pg_advisory_xact_lock: a second swap of the same table waits; COMMIT or ROLLBACK releases it.
+
+    The lock is advisory, so the legacy readers of the table are never blocked by it.
+    """
+
+    name = "postgresql"
+    # 57P01..57P03: the server is shutting down or cannot accept connections yet.
+    retryable_sqlstates: ClassVar[frozenset[str]] = BaseDialect.retryable_sqlstates | {
+        "57P01",
+        "57P02",
+        "57P03",
+    }
+
+    def lock_statements(self, table: Table, sa_dialect: SADialect, timeout_seconds: int) -> list[Executable]:
+        return [
+            # SET does not take bind parameters; the value is an int from the targets file.
+            text(f"SET LOCAL lock_timeout = '{int(timeout_seconds)}s'"),
+            select(func.pg_advisory_xact_lock(lock_key(table))),
+        ]
+
+    def same_identifier(self, configured: str, reflected: str, sa_dialect: SADialect) -> bool:
+        # SQLAlchemy quotes any name with capitals, so PostgreSQL sees it exactly as configured.
+        return configured == reflected

@@ -1,0 +1,128 @@
+"""One run of the swap job for one target: compare desired and actual, guard, swap, record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from banner_common.delivery import DayWindow, delivery_rows, today_in
+from banner_common.logging import get_logger
+from banner_common.models import utcnow
+from banner_common.settings import Settings
+from banner_common.targets import TargetSpec
+from sync_worker.dialects import Dialect, dialect_for
+from sync_worker.diff import WindowDiff, hold_reason
+from sync_worker.runs import RunRecord, begin_run, finish_run, latest_change_id
+from sync_worker.swap import read_window, swap_window
+from sync_worker.target_table import TargetTable
+
+log = get_logger(__name__)
+
+
+class Outcome(StrEnum):
+    SWAPPED = "swapped"
+    IN_SYNC = "in_sync"
+    HELD = "held"
+    PAUSED = "paused"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    target: str
+    outcome: Outcome
+    run_id: int
+    rows_deleted: int
+    rows_inserted: int
+    error: str | None
+    retryable: bool
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def reconcile(
+    spec: TargetSpec,
+    *,
+    banner_sessions: sessionmaker[Session],
+    target_engine: Engine,
+    settings: Settings,
+    trigger: str,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> RunResult:
+    """Make the target's window equal the schedule's delivery rows, or record why not.
+
+    `now` (aware) is the run's logical moment: it picks the window and is written to the now columns;
+    run bookkeeping uses the real clock. Errors of the target database are recorded as a failed run
+    (never raised); errors of the banner database propagate.
+    """
+    moment = now if now is not None else utcnow()
+    if moment.tzinfo is None:
+        raise ValueError("reconcile needs an aware `now`")
+    window = DayWindow.around(today_in(settings.tz, moment), spec.window_days_back, spec.window_days_ahead)
+    run_id, state = begin_run(
+        banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=utcnow()
+    )
+
+    def finish(record: RunRecord, retryable: bool = False) -> RunResult:
+        finish_run(banner_sessions, run_id=run_id, target=spec.name, record=record, finished_at=utcnow())
+        outcome = Outcome(record.outcome)
+        log.info("sync.run", target=spec.name, trigger=trigger, run_id=run_id, outcome=outcome.value)
+        return RunResult(
+            target=spec.name,
+            outcome=outcome,
+            run_id=run_id,
+            rows_deleted=record.rows_deleted,
+            rows_inserted=record.rows_inserted,
+            error=record.error,
+            retryable=retryable,
+        )
+
+    if state.paused or not spec.enabled:
+        return finish(RunRecord(Outcome.PAUSED))
+
+    dialect: Dialect = dialect_for(target_engine.url)
+    target = TargetTable.for_spec(spec, settings.tz, dialect.datetime_type())
+    with banner_sessions() as session:
+        # Read before the schedule: a change committed in between is then applied but not claimed.
+        high = latest_change_id(session)
+        desired = target.keys_of(delivery_rows(session, spec.name, window, settings.tz, spec.priority_order))
+
+    try:
+        actual = read_window(target_engine, target, window)
+    except Exception as exc:
+        return finish(RunRecord(Outcome.FAILED, error=_error_text(exc)), dialect.is_retryable(exc))
+
+    diff = WindowDiff.of(desired, actual)
+    if diff.in_sync:
+        return finish(RunRecord(Outcome.IN_SYNC, applied_change_id=high, in_sync=True, succeeded=True))
+
+    share = spec.max_delete_share if spec.max_delete_share is not None else settings.swap_max_delete_share
+    reason = hold_reason(diff, share)
+    if reason is not None and not force:
+        return finish(RunRecord(Outcome.HELD, diff_summary=diff.summary(reason), in_sync=False, held=True))
+
+    try:
+        counts = swap_window(
+            target_engine, dialect, target, window, desired, moment, spec.lock_timeout_seconds
+        )
+    except Exception as exc:
+        record = RunRecord(Outcome.FAILED, diff_summary=diff.summary(), error=_error_text(exc), in_sync=False)
+        return finish(record, dialect.is_retryable(exc))
+    summary = diff.summary(f"forced: {reason}" if reason is not None else None)
+    swapped = RunRecord(
+        Outcome.SWAPPED,
+        rows_deleted=counts.deleted,
+        rows_inserted=counts.inserted,
+        diff_summary=summary,
+        applied_change_id=high,
+        in_sync=True,
+        succeeded=True,
+    )
+    return finish(swapped)
