@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from tests.factories import insert_banner
 
@@ -106,3 +107,24 @@ def test_unknown_target_is_refused_naming_target(client: FlaskClient) -> None:
 
     assert response.status_code == 422
     assert "target" in response.get_json()["errors"]["query"]
+
+
+def test_calendar_reads_a_month_in_two_queries(app: Flask, client: FlaskClient) -> None:
+    banner = insert_banner(app)
+    for day in (1, 15, 28):
+        place(client, banner, dt.date(2030, 2, day))
+    statements: list[str] = []
+    engine = app.extensions["mailbanner"].engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/api/v1/calendar?month=2030-02")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert response.status_code == 200
+    assert sum(1 for d in response.get_json()["days"] if d["entries"]) == 6
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2

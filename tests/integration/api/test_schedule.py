@@ -588,3 +588,13 @@ def test_openapi_documents_every_schedule_endpoint(client: FlaskClient) -> None:
     assert "409" in paths["/api/v1/schedule"]["post"]["responses"]
     assert "404" in paths["/api/v1/schedule/entries/{entry_id}"]["delete"]["responses"]
     assert "get" in paths["/api/v1/calendar"]
+
+
+@pytest.mark.parametrize("if_match", ['"²"', "garbage", 'W/"3"', '"99999999999999999999999"'])
+def test_unusable_if_match_is_treated_as_stale(app: Flask, client: FlaskClient, if_match: str) -> None:
+    ids, _ = _three_on_mass(app, client)
+
+    response = reorder(client, DAY, "mass", list(reversed(ids)), if_match)
+
+    assert response.status_code == 412
+    assert [e["id"] for e in get_day(client, DAY).get_json()["entries"]] == ids

@@ -60,7 +60,9 @@ def _version_condition() -> service.VersionCondition | None:
     if "If-Match" not in request.headers:
         return None
     tags = request.if_match
-    versions = frozenset(int(tag) for tag in tags.as_set() if tag.isdigit() and len(tag) < 18)
+    versions = frozenset(
+        int(tag) for tag in tags.as_set() if tag.isascii() and tag.isdigit() and len(tag) < 18
+    )
     return service.VersionCondition(versions, any_version=tags.star_tag)
 
 

@@ -27,8 +27,8 @@ from banner_api.schedule.days import (
 from banner_common.models import Banner, ScheduleEntry
 
 MAX_RANGE_DAYS = 366
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class StaleVersion(PreconditionFailed):
