@@ -1,0 +1,1 @@
+"""Sync worker integration tests against real target databases."""
