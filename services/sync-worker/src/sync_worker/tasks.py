@@ -28,6 +28,8 @@ def register_tasks(app: Celery, context: WorkerContext) -> None:
         if not results:
             return "coalesced"  # the run in progress does the follow-up
         last = results[-1]
+        if last.error is not None and not last.retryable:
+            log.error("sync_run_failed", target=target, trigger=trigger, error=last.error)
         if last.retryable:
             retries: int = self.request.retries
             if retries >= context.options.max_retries:
