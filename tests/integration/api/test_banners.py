@@ -604,6 +604,7 @@ def test_scheduled_range_filter_finds_banners_with_an_entry_in_the_range(
     assert sorted(listed(client, "scheduled_from=2030-01-01")) == ["Early", "Late"]
     assert listed(client, "scheduled_to=2030-01-19") == ["Early"]
     assert listed(client, "scheduled_from=2030-01-01&target=mass") == ["Late"]
+    assert listed(client, "target=personalized") == ["Early"]
     assert listed(client, "scheduled_from=2030-01-11&scheduled_to=2030-01-19") == []
 
 

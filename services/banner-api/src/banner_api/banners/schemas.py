@@ -118,7 +118,9 @@ class BannerSearchSchema(Schema):
         metadata={"description": "Only banners with an entry on or after this date."}
     )
     scheduled_to = fields.Date(metadata={"description": "Only banners with an entry on or before this date."})
-    target = fields.String(metadata={"description": "With scheduled_from/to: entries for this target only."})
+    target = fields.String(
+        metadata={"description": "Only banners with an entry for this target (within scheduled_from/to)."}
+    )
     sort = fields.String(
         load_default="-created_at",
         validate=validate.OneOf([*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)]),

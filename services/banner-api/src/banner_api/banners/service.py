@@ -79,6 +79,7 @@ def register_banner(
     checked = _checked_fields(svc, fields, location)
     info = _checked_image(svc, image)
     key = svc.storage.save(image.data, info.extension)
+    committed = False
     try:
         with svc.unit_of_work() as uow:
             banner = Banner(
@@ -91,10 +92,11 @@ def register_banner(
             _apply_image(svc, banner, key, info)
             uow.session.add(banner)
             uow.commit()
+            committed = True
             return banner
-    except BaseException:
-        svc.storage.delete(key)
-        raise
+    finally:
+        if not committed:
+            svc.storage.delete(key)
 
 
 def get_banner(svc: AppServices, banner_id: int) -> Banner:
@@ -117,8 +119,9 @@ def update_banner(
     with svc.unit_of_work() as uow:
         banner = _load(uow.session, banner_id)
         _require_current(banner, if_match)
-        new_key = svc.storage.save(image.data, info.extension) if image is not None and info else None
         old_key = banner.image_key
+        new_key = svc.storage.save(image.data, info.extension) if image is not None and info else None
+        committed = False
         try:
             delivery_changed = _assign(banner, checked)
             if new_key is not None and info is not None:
@@ -127,14 +130,13 @@ def update_banner(
             if delivery_changed:
                 _record_delivery_change(uow.session, uow.record_change, banner.id, "banner_updated")
             uow.commit()
+            committed = True
         except StaleDataError as exc:
-            if new_key is not None:
-                svc.storage.delete(new_key)
             raise _stale(banner_id) from exc
-        except BaseException:
-            if new_key is not None:
+        finally:
+            if new_key is not None and not committed:
                 svc.storage.delete(new_key)
-            raise
+    # Only once the new image is committed may the old file go: until then readers still point at it.
     if new_key is not None and old_key is not None:
         svc.storage.delete(old_key)
     return banner
