@@ -308,6 +308,7 @@ def test_range_longer_than_366_days_is_refused(app: Flask, client: FlaskClient) 
         ({"banner_id": "one", "start_date": "2030-03-04"}, "banner_id"),
         ({"banner_id": 1, "start_date": "2030-03-04", "end_date": "soon"}, "end_date"),
         ({"banner_id": 1, "start_date": "2030-03-04", "targets": "mass"}, "targets"),
+        ({"banner_id": 1, "start_date": "9999-12-31"}, "start_date"),
     ],
 )
 def test_malformed_placement_is_refused_naming_the_field(

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from banner_api.banners.schemas import BannerSchema
 
 
+# A day's display ends at the next midnight, which must itself be a date.
+LAST_DAY = dt.date.max - dt.timedelta(days=1)
+
+
 class PlacementSchema(Schema):
     """Place one banner on every day of a range, for some or all targets."""
 
     banner_id = fields.Integer(required=True, strict=True)
-    start_date = fields.Date(required=True, metadata={"description": "First day (business time zone)."})
+    start_date = fields.Date(
+        required=True,
+        validate=validate.Range(max=LAST_DAY),
+        metadata={"description": "First day (business time zone)."},
+    )
     end_date = fields.Date(
-        load_default=None, allow_none=True, metadata={"description": "Last day, inclusive (default: start)."}
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(max=LAST_DAY),
+        metadata={"description": "Last day, inclusive (default: start)."},
     )
     position = fields.Integer(
         load_default=None,
