@@ -9,7 +9,6 @@ from webargs.fields import DelimitedList
 
 from banner_api.banners.schemas import BannerSchema
 
-
 # A day's display ends at the next midnight, which must itself be a date.
 LAST_DAY = dt.date.max - dt.timedelta(days=1)
 
