@@ -7,10 +7,9 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, g, request
-from flask_smorest import Api
 
 from banner_api.context import AppServices
-from banner_api.errors import register_error_handlers
+from banner_api.errors import JsonErrorApi, register_error_handlers
 from banner_api.publish import CeleryPublisher, NullPublisher, make_celery_client
 from banner_api.storage import ImageStorage, LocalImageStorage
 from banner_common.db import make_engine, make_session_factory
@@ -73,7 +72,9 @@ def _register_blueprints(app: Flask) -> None:
     from banner_api.schedule.resources import calendar_blp, schedule_blp
     from banner_api.sync.resources import blp as sync_blp
 
-    api = Api(app, spec_kwargs={"info": {"description": "Schedule, order and preview newsletter banners."}})
+    api = JsonErrorApi(
+        app, spec_kwargs={"info": {"description": "Schedule, order and preview newsletter banners."}}
+    )
     for blueprint in (banners_blp, schedule_blp, calendar_blp, preview_blp, sync_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health.blp)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
 
 from banner_common.logging import get_logger
 
@@ -60,6 +62,26 @@ def error_body(status: int, message: str, errors: dict[str, Any] | None = None) 
     if request_id:
         body["request_id"] = request_id
     return body
+
+
+def _fields_named(errors: dict[str, Any]) -> list[str]:
+    return sorted({field for by_field in errors.values() if isinstance(by_field, dict) for field in by_field})
+
+
+class JsonErrorApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with every HTTP error in the one JSON shape, naming the fields at fault."""
+
+    def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        message = data.get("message") or error.description or HTTPStatus(code).phrase
+        if errors and "message" not in data:
+            message = "invalid " + ", ".join(_fields_named(errors) or ["request"])
+        if code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE and request.mimetype == "multipart/form-data":
+            errors = {"files": {"image": ["the upload is far larger than the image size limit"]}}
+            message = "invalid image: the request body is too large"
+        return jsonify(error_body(code, message, errors)), code, data.get("headers", {})
 
 
 def register_error_handlers(app: Flask) -> None:
