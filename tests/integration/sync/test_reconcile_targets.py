@@ -74,7 +74,8 @@ def test_failed_insert_leaves_target_unchanged_and_next_run_repairs_it(
         failed = run(spec, legacy.engine)
 
     assert failed.outcome is Outcome.FAILED
-    assert failed.error is not None and "constraint" in failed.error.lower()
+    assert failed.error is not None
+    assert "constraint" in failed.error.lower()
     assert not failed.retryable
     assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 6
     assert legacy.rows() == before

@@ -133,7 +133,7 @@ def check_target(spec: TargetSpec, engine: Engine) -> CheckReport:
         column_type = match["type"]
         if not want.accepts(column_type):
             report.problems.append(
-                f"column {want.name} ({want.role}) is {column_type!r}, the worker writes a {want.kind}"
+                f"column {want.name} ({want.role}) is {column_type!r}; the worker writes {want.kind} values"
             )
             continue
         length = getattr(column_type, "length", None)

@@ -7,6 +7,7 @@ import json
 import click
 from sqlalchemy import select
 
+from banner_common.logging import configure_logging
 from banner_common.models import TargetState
 from banner_common.settings import Settings, SettingsError
 from banner_common.targets import TargetsFileError
@@ -17,7 +18,9 @@ from sync_worker.reconcile import Outcome, reconcile
 
 def _runtime() -> Runtime:
     try:
-        return bootstrap(Settings.from_env())
+        settings = Settings.from_env()
+        configure_logging(settings.log_level, settings.log_json)
+        return bootstrap(settings)
     except (SettingsError, TargetsFileError) as exc:
         raise click.ClickException(str(exc)) from exc
 
