@@ -5,7 +5,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --servers
 source .venv/bin/activate
 
-echo "== ruff";          ruff check . && ruff format --check .
-echo "== mypy";          mypy
-echo "== import contracts"; lint-imports
-echo "== tests";         pytest "$@"
+echo "== ruff"
+ruff check .
+ruff format --check .
+echo "== mypy"
+mypy
+echo "== import contracts"
+lint-imports
+echo "== tests"
+pytest "$@"
