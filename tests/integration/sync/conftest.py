@@ -20,6 +20,7 @@ from banner_common.models import Banner, ScheduleChange, ScheduleEntry, TargetSt
 from banner_common.settings import Settings
 from banner_common.targets import ColumnMap, TargetSpec
 from sync_worker.bootstrap import make_target_engine
+from sync_worker.dialects import dialect_for
 from sync_worker.reconcile import RunResult, reconcile
 from tests.conftest import MARIADB_URL, POSTGRES_URL
 
@@ -48,17 +49,18 @@ TARGET_BACKENDS = ["postgresql", "mariadb", "mariadb_odbc", "sqlite"]
 
 
 def _postgres_ddl(schema: str) -> list[str]:
+    # Unquoted, as legacy DDL is written: PostgreSQL folds the names to lower case.
     return [
-        f'CREATE SCHEMA "{schema}"',
-        f'''CREATE TABLE "{schema}"."MB_BANNER" (
-            "ID" serial PRIMARY KEY,
-            "BANNER_IMG_URL" varchar(300) NOT NULL,
-            "LINK_URL" varchar(300) NOT NULL CHECK ("LINK_URL" <> '{REJECTED_LINK}'),
-            "DISP_PRIORITY" integer NOT NULL,
-            "DISP_START_DT" timestamp NOT NULL,
-            "DISP_END_DT" timestamp NOT NULL,
-            "UPD_USER" varchar(20) NOT NULL,
-            "UPD_DT" timestamp NOT NULL)''',
+        f"CREATE SCHEMA {schema}",
+        f"""CREATE TABLE {schema}.MB_BANNER (
+            ID serial PRIMARY KEY,
+            BANNER_IMG_URL varchar(300) NOT NULL,
+            LINK_URL varchar(300) NOT NULL CHECK (LINK_URL <> '{REJECTED_LINK}'),
+            DISP_PRIORITY integer NOT NULL,
+            DISP_START_DT timestamp NOT NULL,
+            DISP_END_DT timestamp NOT NULL,
+            UPD_USER varchar(20) NOT NULL,
+            UPD_DT timestamp NOT NULL)""",
     ]
 
 
@@ -120,20 +122,15 @@ class LegacyTarget:
 
     @property
     def table(self) -> sa.Table:
-        """The whole legacy table, for the test's own reads and hand edits."""
-        return sa.Table(
-            self.table_name,
-            sa.MetaData(),
-            sa.Column("ID", sa.Integer, primary_key=True),
-            sa.Column("BANNER_IMG_URL", sa.String),
-            sa.Column("LINK_URL", sa.String),
-            sa.Column("DISP_PRIORITY", sa.Integer),
-            sa.Column("DISP_START_DT", sa.DateTime),
-            sa.Column("DISP_END_DT", sa.DateTime),
-            sa.Column("UPD_USER", sa.String),
-            sa.Column("UPD_DT", sa.DateTime),
-            schema=self.schema,
-        )
+        """The whole legacy table, for the test's own reads and hand edits (keys as in the legacy DDL)."""
+        name = dialect_for(self.url).identifier
+        types: dict[str, Any] = {"ID": sa.Integer, "DISP_PRIORITY": sa.Integer}
+        types.update(dict.fromkeys(("DISP_START_DT", "DISP_END_DT", "UPD_DT"), sa.DateTime))
+        columns = [
+            sa.Column(name(column), types.get(column, sa.String), key=column, primary_key=column == "ID")
+            for column in ("ID", *ALL_COLUMNS)
+        ]
+        return sa.Table(name(self.table_name), sa.MetaData(), *columns, schema=self.schema)
 
     def rows(self) -> list[tuple[Any, ...]]:
         """Every row (without the surrogate ID), in a stable order."""

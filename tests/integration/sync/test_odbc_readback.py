@@ -23,10 +23,10 @@ def test_raw_pyodbc_reads_back_the_swapped_rows(
     legacy.add_row(*OUTSIDE_ROW)
     assert run(legacy.spec(), legacy.engine).outcome is Outcome.SWAPPED
 
-    columns = ", ".join(f'"{name}"' for name in ALL_COLUMNS)
+    columns = ", ".join(ALL_COLUMNS)
     connection = pyodbc.connect(ODBC_POSTGRES)
     try:
-        found = connection.cursor().execute(f'SELECT {columns} FROM "{legacy.schema}"."MB_BANNER"').fetchall()
+        found = connection.cursor().execute(f"SELECT {columns} FROM {legacy.schema}.MB_BANNER").fetchall()
     finally:
         connection.close()
 

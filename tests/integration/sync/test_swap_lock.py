@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from sync_worker.dialects import dialect_for
 from sync_worker.dialects.base import lock_key, lock_name
 from sync_worker.reconcile import Outcome, RunResult
 from sync_worker.target_table import TargetTable
@@ -23,7 +24,7 @@ Run = Callable[..., RunResult]
 
 
 def _table(legacy: LegacyTarget) -> sa.Table:
-    return TargetTable.for_spec(legacy.spec(), ZoneInfo("Asia/Tokyo"), sa.DateTime()).table
+    return TargetTable.for_spec(legacy.spec(), ZoneInfo("Asia/Tokyo"), dialect_for(legacy.url)).table
 
 
 @contextmanager

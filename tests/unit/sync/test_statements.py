@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.dialects import mssql, registry
+from sqlalchemy.dialects import mssql, postgresql, registry
 from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.sql.base import Executable
 
@@ -40,9 +40,7 @@ def _sql(statement: Executable, dialect: SADialect) -> str:
 
 
 def _target(url: str, **overrides: object) -> TargetTable:
-    return TargetTable.for_spec(
-        _spec(url, **overrides), ZoneInfo("Asia/Tokyo"), dialect_for(url).datetime_type()
-    )
+    return TargetTable.for_spec(_spec(url, **overrides), ZoneInfo("Asia/Tokyo"), dialect_for(url))
 
 
 MSSQL_URL = "mssql+pyodbc://user:secret@mssql-dsn"
@@ -147,3 +145,15 @@ def test_insert_parameters_carry_constants_and_the_swap_time_in_storage_time() -
         "UPD_USER": "mailbanner",
         "UPD_DT": dt.datetime(2026, 11, 22, 12, 0),
     }
+
+
+def test_postgresql_reads_targets_file_names_as_unquoted_identifiers() -> None:
+    target = _target("postgresql+psycopg://h/db")
+
+    assert _sql(target.delete_window(WINDOW), postgresql.dialect()).startswith(
+        "DELETE FROM maildb.t_mail_banner WHERE maildb.t_mail_banner.disp_start_dt >= "
+    )
+    assert _sql(target.insert(), postgresql.dialect()).startswith(
+        "INSERT INTO maildb.t_mail_banner (banner_img_url, link_url, disp_priority, disp_start_dt,"
+        " disp_end_dt, upd_user, upd_dt)"
+    )

@@ -114,7 +114,9 @@ def check_target(spec: TargetSpec, engine: Engine) -> CheckReport:
     shown = f"{spec.schema}.{spec.table}" if spec.schema else spec.table
     report = CheckReport(spec.name, shown)
     try:
-        reflected = inspect(engine).get_columns(spec.table, schema=spec.schema)
+        reflected = inspect(engine).get_columns(
+            dialect.identifier(spec.table), schema=dialect.identifier(spec.schema) if spec.schema else None
+        )
     except NoSuchTableError:
         report.problems.append(f"table {shown} not found")
         return report

@@ -88,7 +88,7 @@ def reconcile(
         return finish(RunRecord(Outcome.PAUSED))
 
     dialect: Dialect = dialect_for(target_engine.url)
-    target = TargetTable.for_spec(spec, settings.tz, dialect.datetime_type())
+    target = TargetTable.for_spec(spec, settings.tz, dialect)
     with banner_sessions() as session:
         # Read before the schedule: a change committed in between is then applied but not claimed.
         high = latest_change_id(session)

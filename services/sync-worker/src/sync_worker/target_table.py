@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from banner_common.delivery import DayWindow, DeliveryRow
-from banner_common.targets import DatetimeStorage, TargetSpec
+from banner_common.targets import ColumnMap, DatetimeStorage, TargetSpec
+from sync_worker.dialects import Dialect
 
 # (image_url, link_url, priority, start, end) with start/end naive, as the target stores them.
 # Fields are optional because a row edited by hand in the target may hold NULLs.
@@ -71,7 +72,18 @@ class TargetTable:
     tz: ZoneInfo
 
     @classmethod
-    def for_spec(cls, spec: TargetSpec, tz: ZoneInfo, datetime_type: TypeEngine[Any]) -> TargetTable:
+    def for_spec(cls, spec: TargetSpec, tz: ZoneInfo, dialect: Dialect) -> TargetTable:
+        """The table of a spec, its names as the dialect must see them (see Dialect.identifier)."""
+        name = dialect.identifier
+        spec = replace(
+            spec,
+            table=name(spec.table),
+            schema=name(spec.schema) if spec.schema else None,
+            columns=ColumnMap(**{field: name(column) for field, column in spec.columns.as_dict().items()}),
+            constants={name(column): value for column, value in spec.constants.items()},
+            now_columns=tuple(name(column) for column in spec.now_columns),
+        )
+        datetime_type = dialect.datetime_type()
         names = spec.columns
         columns: list[Column[Any]] = [
             Column(names.image_url, String()),

@@ -78,6 +78,14 @@ class BaseDialect:
         """Extra create_engine() keyword arguments for this database."""
         return {}
 
+    def identifier(self, name: str) -> str:
+        """A targets-file name as SQLAlchemy must see it to mean the unquoted SQL identifier.
+
+        SQLAlchemy quotes names with capitals; where the database does not fold case (SQL Server,
+        MySQL, SQLite columns) or folds to upper case (Db2, which SQLAlchemy normalises) that is right.
+        """
+        return name
+
     def datetime_type(self) -> TypeEngine[Any]:
         """The column type binding the naive datetimes of a delivery table."""
         return DateTime()

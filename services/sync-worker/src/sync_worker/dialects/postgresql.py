@@ -32,6 +32,10 @@ class PostgresDialect(BaseDialect):
             select(func.pg_advisory_xact_lock(lock_key(table))),
         ]
 
+    def identifier(self, name: str) -> str:
+        # PostgreSQL folds unquoted names to lower case: BANNER_IMG_URL in the targets file means the
+        # column a legacy `CREATE TABLE ... (BANNER_IMG_URL ...)` made, banner_img_url.
+        return name.lower()
+
     def same_identifier(self, configured: str, reflected: str, sa_dialect: SADialect) -> bool:
-        # SQLAlchemy quotes any name with capitals, so PostgreSQL sees it exactly as configured.
-        return configured == reflected
+        return self.identifier(configured) == reflected
