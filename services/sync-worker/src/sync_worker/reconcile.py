@@ -66,6 +66,7 @@ def reconcile(
     if moment.tzinfo is None:
         raise ValueError("reconcile needs an aware `now`")
     window = DayWindow.around(today_in(settings.tz, moment), spec.window_days_back, spec.window_days_ahead)
+    dialect: Dialect = dialect_for(target_engine.url)  # an unsupported database is a configuration error
     run_id, state = begin_run(
         banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=utcnow()
     )
@@ -87,7 +88,6 @@ def reconcile(
     if state.paused or not spec.enabled:
         return finish(RunRecord(Outcome.PAUSED))
 
-    dialect: Dialect = dialect_for(target_engine.url)
     target = TargetTable.for_spec(spec, settings.tz, dialect)
     with banner_sessions() as session:
         # Read before the schedule: a change committed in between is then applied but not claimed.
