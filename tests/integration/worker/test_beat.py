@@ -86,3 +86,28 @@ def test_second_beat_replica_cannot_take_the_lock_while_the_first_holds_it(key_p
 
     assert second.lock_key == first.lock_key
     assert took_it is False
+
+
+def test_beat_recovers_its_lock_and_schedule_after_redis_restarts() -> None:
+    from scheduler_beat.scheduler import ResilientRedBeatScheduler
+    from tests.brokers import private_redis
+
+    with private_redis() as (url, process):
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        app = make_beat_app(Settings(redis_url=url, beat_interval_seconds=60))
+        scheduler = ResilientRedBeatScheduler(app=app)
+        acquire_distributed_beat_lock(sender=SimpleNamespace(scheduler=scheduler))
+        scheduler.tick()
+
+        process.kill()
+        process.wait()
+        assert scheduler.tick() == scheduler.max_interval  # Redis down: the beat waits, it does not exit
+
+        with private_redis(port):
+            scheduler.tick()  # the lock is gone with Redis' memory: re-taken, schedule stored again
+            client = redis.Redis.from_url(url)
+            assert scheduler.lock.owned()
+            assert client.exists(scheduler.lock_key)
+            assert client.smembers(app.redbeat_conf.statics_key) == {RECONCILE_ALL_ENTRY.encode()}
+            scheduler.close()
+            client.close()

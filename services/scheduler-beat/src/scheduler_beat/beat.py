@@ -10,7 +10,7 @@ from banner_common.settings import Settings
 from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE_ALL
 from scheduler_beat.schedule import beat_schedule
 
-SCHEDULER = "redbeat.RedBeatScheduler"
+SCHEDULER = "scheduler_beat.scheduler:ResilientRedBeatScheduler"
 DEFAULT_KEY_PREFIX = "mailbanner:redbeat:"
 MAX_LOOP_INTERVAL_SECONDS = 5.0
 LOCK_TIMEOUT_SECONDS = 30.0
