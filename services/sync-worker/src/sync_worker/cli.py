@@ -7,13 +7,18 @@ import json
 import click
 from sqlalchemy import select
 
+from banner_common.delivery import DayWindow, today_in
 from banner_common.logging import configure_logging
 from banner_common.models import TargetState
 from banner_common.settings import Settings, SettingsError
 from banner_common.targets import TargetsFileError
 from sync_worker.bootstrap import Runtime, bootstrap
 from sync_worker.check import check_target
+from sync_worker.dialects import dialect_for
 from sync_worker.reconcile import Outcome, reconcile
+from sync_worker.standins import NotAStandin, create_standin_table
+from sync_worker.swap import read_window
+from sync_worker.target_table import TargetTable
 
 
 def _runtime() -> Runtime:
@@ -107,6 +112,41 @@ def check_command(name: str) -> None:
     click.echo(f"{name} ({report.table}): {'ok' if report.ok else 'MISMATCH'}")
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+@target_group.command(
+    "create-standins", help="Create missing development stand-in tables (SQLite/PostgreSQL/MariaDB)."
+)
+def create_standins_command() -> None:
+    runtime = _runtime()
+    try:
+        for name, spec in sorted(runtime.targets.items()):
+            try:
+                created = create_standin_table(spec, runtime.target_engines[name])
+            except NotAStandin as exc:
+                click.echo(f"{name}: skipped, {exc}")
+                continue
+            click.echo(f"{name}: {'created' if created else 'exists'} {spec.table}")
+    finally:
+        runtime.dispose()
+
+
+@target_group.command("rows", help="Print the rows a target holds in its window, as the worker reads them.")
+@click.argument("name")
+def rows_command(name: str) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        spec, settings = runtime.targets[name], runtime.settings
+        window = DayWindow.around(today_in(settings.tz), spec.window_days_back, spec.window_days_ahead)
+        table = TargetTable.for_spec(spec, settings.tz, dialect_for(runtime.target_engines[name].url))
+        rows = sorted(read_window(runtime.target_engines[name], table, window), key=lambda r: (r[3], r[2]))
+        click.echo("start\tpriority\timage_url\tlink_url")
+        for image_url, link_url, priority, start, _end in rows:
+            click.echo(f"{start}\t{priority}\t{image_url}\t{link_url}")
+        click.echo(f"{len(rows)} rows in {window.first}..{window.last}")
+    finally:
+        runtime.dispose()
 
 
 def register(main: click.Group) -> None:
