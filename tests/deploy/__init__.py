@@ -1,0 +1,1 @@
+"""Tests of the container images and Kubernetes manifests, by parsing and rendering them (no cluster)."""
