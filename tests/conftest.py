@@ -18,6 +18,7 @@ from banner_api import create_app, migrate
 from banner_api.publish import NullPublisher
 from banner_common.models import Base
 from banner_common.settings import Settings
+from tests.factories import authorized_client
 
 POSTGRES_URL = os.environ.get(
     "MAILBANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -80,6 +81,10 @@ def settings(banner_db_url: str, tmp_path: Path) -> Settings:
         public_base_url="http://banners.test",
         events_enabled=False,
         timezone="Asia/Tokyo",
+        # Counters in memory, per app; limits far above what a test does (their own tests set small ones).
+        rate_limit_storage_url="memory://",
+        rate_limit_writes="100000/minute",
+        rate_limit_failed_auth="100000/minute",
     )
 
 
@@ -93,4 +98,5 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A client holding the token of a test user with every role (see tests.factories.authorized_client)."""
+    return authorized_client(app)

@@ -1,8 +1,10 @@
-"""Test data made for real: images encoded by Pillow, banners written through the ORM or the API."""
+"""Test data made for real: images encoded by Pillow, banners written through the ORM or the API, users
+and tokens written through the accounts service (as `mailbanner user` does)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -10,7 +12,11 @@ from flask.testing import FlaskClient
 from PIL import Image
 from werkzeug.test import TestResponse
 
+from banner_api.auth import accounts
+from banner_api.auth.roles import ROLES
 from banner_common.models import Banner
+
+TEST_USER = "tester"
 
 
 def image_bytes(fmt: str = "PNG", width: int = 600, height: int = 120, color: str = "steelblue") -> bytes:
@@ -59,3 +65,53 @@ def register_banner(client: FlaskClient, **fields: Any) -> TestResponse:
     if image is not False:
         data["image"] = (io.BytesIO(image), filename)
     return client.post("/api/v1/banners", data=data, content_type="multipart/form-data")
+
+
+def create_user(
+    app: Flask,
+    name: str,
+    roles: Sequence[str],
+    *,
+    campaign_types: Sequence[str] = (),
+    views: Sequence[str] = (),
+) -> None:
+    with app.app_context():
+        accounts.create_user(
+            app.extensions["mailbanner"],
+            name,
+            accounts.UserFields(roles=list(roles), campaign_types=list(campaign_types), views=list(views)),
+        )
+
+
+def issue_token(app: Flask, name: str, expires_in_days: int | None = None) -> str:
+    """A fresh bearer token for an existing user."""
+    with app.app_context():
+        return accounts.issue_token(app.extensions["mailbanner"], name, expires_in_days).secret
+
+
+def client_with_token(app: Flask, token: str) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def user_client(
+    app: Flask,
+    name: str,
+    roles: Sequence[str],
+    *,
+    campaign_types: Sequence[str] = (),
+    views: Sequence[str] = (),
+) -> FlaskClient:
+    """A new user with these roles and scopes, and a client holding a token of theirs."""
+    create_user(app, name, roles, campaign_types=campaign_types, views=views)
+    return client_with_token(app, issue_token(app, name))
+
+
+def authorized_client(app: Flask) -> FlaskClient:
+    """A client acting as the test user who holds every role (made once per app)."""
+    token = app.extensions.get("test_token")
+    if token is None:
+        create_user(app, TEST_USER, ROLES)
+        token = app.extensions["test_token"] = issue_token(app, TEST_USER)
+    return client_with_token(app, token)

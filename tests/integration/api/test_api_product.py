@@ -66,6 +66,12 @@ def test_unknown_path_is_json_404_with_request_id(client: FlaskClient) -> None:
 
 def test_banner_database_down_is_503_with_a_clear_message(settings: Settings) -> None:
     broken = replace(settings, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-    response = create_app(broken, publisher=NullPublisher()).test_client().get("/api/v1/sync/status")
+    # A well-formed token: checking it is the first thing that needs the database.
+    token = "mbt_0123456789ab_" + "A" * 43
+    response = (
+        create_app(broken, publisher=NullPublisher())
+        .test_client()
+        .get("/api/v1/sync/status", headers={"Authorization": f"Bearer {token}"})
+    )
     assert response.status_code == 503
     assert "banner database is unavailable" in response.json["message"]

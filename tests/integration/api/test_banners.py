@@ -20,7 +20,7 @@ from banner_api.publish import NullPublisher
 from banner_common.delivery import today_in
 from banner_common.models import Banner, ScheduleChange, ScheduleDay, ScheduleEntry
 from banner_common.settings import Settings
-from tests.factories import image_bytes, insert_banner, register_banner
+from tests.factories import authorized_client, image_bytes, insert_banner, register_banner
 
 FAR_DAY = dt.date(2031, 3, 10)
 
@@ -84,7 +84,7 @@ def app_with(settings: Settings) -> Iterator[Any]:
         app = create_app(replace(settings, **changes), publisher=NullPublisher())
         app.config["TESTING"] = True
         built.append(app)
-        return app.test_client()
+        return authorized_client(app)
 
     yield build
     for app in built:

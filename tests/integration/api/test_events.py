@@ -18,7 +18,7 @@ from banner_common.settings import Settings
 from banner_common.task_names import SYNC_REQUEST
 from tests.brokers import private_redis, sent_tasks
 from tests.conftest import REDIS_URL
-from tests.factories import insert_banner
+from tests.factories import authorized_client, insert_banner
 
 EVENTS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/14"  # a database no worker test consumes from
 
@@ -48,7 +48,7 @@ def test_committed_change_publishes_one_event_naming_targets_and_span(
     publishing_app: Flask, events_redis: redis.Redis
 ) -> None:
     banner_id = insert_banner(publishing_app)
-    response = publishing_app.test_client().post(
+    response = authorized_client(publishing_app).post(
         "/api/v1/schedule",
         json={
             "banner_id": banner_id,
@@ -73,7 +73,7 @@ def test_refused_request_publishes_nothing_and_records_no_change(
     publishing_app: Flask, events_redis: redis.Redis
 ) -> None:
     banner_id = insert_banner(publishing_app, archived=True)
-    response = publishing_app.test_client().post(
+    response = authorized_client(publishing_app).post(
         "/api/v1/schedule", json={"banner_id": banner_id, "start_date": "2026-12-01"}
     )
     assert response.status_code == 422
@@ -100,7 +100,7 @@ def test_rolled_back_unit_of_work_publishes_nothing(publishing_app: Flask, event
 def test_request_succeeds_while_redis_is_stopped_and_failure_is_counted(settings: Settings) -> None:
     with private_redis() as (url, process):
         app = create_app(replace(settings, events_enabled=True, redis_url=url))
-        client = app.test_client()
+        client = authorized_client(app)
         banner_id = insert_banner(app)
         first = client.post("/api/v1/schedule", json={"banner_id": banner_id, "start_date": "2026-12-01"})
         assert first.status_code == 201

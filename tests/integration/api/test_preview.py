@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from banner_api import create_app
 from banner_api.publish import NullPublisher
 from banner_common.settings import Settings
-from tests.factories import insert_banner
+from tests.factories import authorized_client, insert_banner
 
 DAY = dt.date(2030, 3, 4)
 
@@ -118,7 +118,7 @@ def test_preview_on_a_daylight_saving_change_uses_each_midnights_own_offset(
 ) -> None:
     app = create_app(replace(settings, timezone="America/New_York"), publisher=NullPublisher())
     try:
-        client = app.test_client()
+        client = authorized_client(app)
         place(client, insert_banner(app), day, targets=["personalized"])
 
         rows = client.get(f"/api/v1/preview?date={day}&target=personalized").get_json()["rows"]
@@ -199,7 +199,7 @@ def larger_is_top_app(settings: Settings, tmp_path: Path) -> Iterator[Flask]:
 
 
 def test_preview_follows_the_targets_priority_order(larger_is_top_app: Flask) -> None:
-    client = larger_is_top_app.test_client()
+    client = authorized_client(larger_is_top_app)
     schedule_three(larger_is_top_app, client)
 
     body = client.get(f"/api/v1/preview?date={DAY}&target=mass").get_json()

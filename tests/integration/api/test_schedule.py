@@ -18,7 +18,7 @@ from banner_api import create_app
 from banner_api.publish import NullPublisher
 from banner_common.models import ScheduleChange, ScheduleDay, ScheduleEntry
 from banner_common.settings import Settings
-from tests.factories import insert_banner
+from tests.factories import authorized_client, insert_banner
 
 DAY = dt.date(2030, 3, 4)
 
@@ -215,7 +215,7 @@ def test_same_banner_on_the_same_day_for_another_target_is_accepted(app: Flask, 
 
 
 def test_a_day_takes_banners_up_to_the_maximum_and_refuses_one_more(small_app: Flask) -> None:
-    client = small_app.test_client()
+    client = authorized_client(small_app)
     a, b, c = (insert_banner(small_app, title=t) for t in "ABC")
 
     assert place(client, a, DAY, targets=["mass"]).status_code == 201
@@ -229,7 +229,7 @@ def test_a_day_takes_banners_up_to_the_maximum_and_refuses_one_more(small_app: F
 
 
 def test_range_with_one_full_day_writes_nothing(small_app: Flask) -> None:
-    client = small_app.test_client()
+    client = authorized_client(small_app)
     a, b, c = (insert_banner(small_app, title=t) for t in "ABC")
     last = DAY + dt.timedelta(days=2)
     place(client, a, last, targets=["mass"])
@@ -354,6 +354,7 @@ def test_never_written_day_is_empty_at_version_zero(client: FlaskClient) -> None
         "date": DAY.isoformat(),
         "target": "personalized",
         "version": 0,
+        "pending": 0,
         "entries": [],
     }
 
@@ -457,7 +458,7 @@ def test_concurrent_reorders_holding_one_version_let_exactly_one_through(
 
     def attempt(order: list[int]) -> None:
         start.wait()
-        statuses.append(reorder(app.test_client(), DAY, "mass", order, etag).status_code)
+        statuses.append(reorder(authorized_client(app), DAY, "mass", order, etag).status_code)
 
     threads = [threading.Thread(target=attempt, args=(order,)) for order in orders]
     for thread in threads:

@@ -17,6 +17,7 @@ from banner_common.settings import Settings
 from banner_common.task_names import SYNC_RECONCILE
 from tests.brokers import sent_tasks
 from tests.conftest import REDIS_URL
+from tests.factories import authorized_client
 
 CONTROL_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
 
@@ -125,7 +126,7 @@ def control_redis() -> Iterator[redis.Redis]:
 
 def test_sync_now_sends_a_forced_reconcile_task(settings: Settings, control_redis: redis.Redis) -> None:
     app = create_app(replace(settings, events_enabled=True, redis_url=CONTROL_REDIS_URL))
-    response = app.test_client().post("/api/v1/sync/targets/mass/sync", json={"force": True})
+    response = authorized_client(app).post("/api/v1/sync/targets/mass/sync", json={"force": True})
     assert response.status_code == 202
     assert [(t.name, t.kwargs) for t in sent_tasks(control_redis)] == [
         (SYNC_RECONCILE, {"target": "mass", "trigger": "manual", "force": True})

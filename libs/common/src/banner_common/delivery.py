@@ -108,16 +108,40 @@ def derive_rows(
     return rows
 
 
-def scheduled_banners(session: Session, target: str, window: DayWindow) -> list[ScheduledBanner]:
-    """The target's schedule entries in the window, with the banner fields a delivery row needs."""
+def scheduled_banners(
+    session: Session, target: str, window: DayWindow, *, approved_only: bool = False
+) -> list[ScheduledBanner]:
+    """The target's schedule entries in the window, with the banner fields a delivery row needs.
+
+    approved_only (pass the approval_required setting): only what an approver last approved, in its
+    approved position, with the image and link as approved; pending changes are left out.
+    """
+    in_window = (
+        ScheduleEntry.target == target,
+        ScheduleEntry.date >= window.first,
+        ScheduleEntry.date <= window.last,
+    )
+    if approved_only:
+        approved = session.execute(
+            select(
+                ScheduleEntry.date,
+                ScheduleEntry.approved_position,
+                ScheduleEntry.approved_image_url,
+                ScheduleEntry.approved_link_url,
+            )
+            .where(
+                *in_window,
+                ScheduleEntry.approved_position.is_not(None),
+                ScheduleEntry.approved_image_url.is_not(None),
+                ScheduleEntry.approved_link_url.is_not(None),
+            )
+            .order_by(ScheduleEntry.date, ScheduleEntry.approved_position, ScheduleEntry.id)
+        )
+        return [ScheduledBanner(d, p or 0, image or "", link or "") for d, p, image, link in approved]
     stmt = (
         select(ScheduleEntry.date, ScheduleEntry.position, Banner.image_url, Banner.link_url)
         .join(Banner, Banner.id == ScheduleEntry.banner_id)
-        .where(
-            ScheduleEntry.target == target,
-            ScheduleEntry.date >= window.first,
-            ScheduleEntry.date <= window.last,
-        )
+        .where(*in_window)
         .order_by(ScheduleEntry.date, ScheduleEntry.position, ScheduleEntry.id)
     )
     return [ScheduledBanner(d, p, image, link) for d, p, image, link in session.execute(stmt)]
@@ -129,6 +153,11 @@ def delivery_rows(
     window: DayWindow,
     tz: ZoneInfo,
     order: PriorityOrder = PriorityOrder.TOP_IS_ONE,
+    *,
+    approved_only: bool = False,
 ) -> list[DeliveryRow]:
-    """The exact rows the target's delivery table must hold for the window."""
-    return derive_rows(scheduled_banners(session, target, window), tz, order)
+    """The exact rows the target's delivery table must hold for the window.
+
+    Callers that deliver pass approved_only=settings.approval_required; the default is the live schedule.
+    """
+    return derive_rows(scheduled_banners(session, target, window, approved_only=approved_only), tz, order)

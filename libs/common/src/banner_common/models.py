@@ -31,6 +31,10 @@ NAMING_CONVENTION = {
 }
 
 
+APPROVED = "approved"
+PENDING = "pending"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -101,6 +105,17 @@ class ScheduleEntry(Base):
     position: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Approval: `approval` is "approved" or "pending" (unapproved changes by the comma separated
+    # `changed_by` authors). The approved_* columns hold what was last approved, which is what a target
+    # receives while approval is required; with approval off every change approves itself, so they follow
+    # the live columns.
+    approval: Mapped[str] = mapped_column(String(16), default=APPROVED, server_default=APPROVED)
+    changed_by: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approved_position: Mapped[int | None] = mapped_column(Integer)
+    approved_image_url: Mapped[str | None] = mapped_column(String(2048))
+    approved_link_url: Mapped[str | None] = mapped_column(String(2048))
 
     banner: Mapped[Banner] = relationship(back_populates="entries")
 
@@ -175,3 +190,80 @@ class SyncRun(Base):
     diff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     applied_change_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(Base):
+    """A person or machine that calls the API: roles say what it may do, scopes narrow what it sees."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    roles: Mapped[str] = mapped_column(String(200))  # comma separated role names
+    # Comma separated; empty means unrestricted.
+    campaign_types: Mapped[str] = mapped_column(String(500), default="")
+    views: Mapped[str] = mapped_column(String(200), default="")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @property
+    def role_list(self) -> tuple[str, ...]:
+        return _split(self.roles)
+
+    @property
+    def campaign_type_list(self) -> tuple[str, ...]:
+        return _split(self.campaign_types)
+
+    @property
+    def view_list(self) -> tuple[str, ...]:
+        return _split(self.views)
+
+
+class ApiToken(Base):
+    """A personal API token: only its SHA-256 hash is kept, found by its short public prefix."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AuditEvent(Base):
+    """One write, appended in the same transaction as the write itself; never updated or deleted."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        Index("ix_audit_events_days", "first_day", "last_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(100))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str] = mapped_column(String(128), default="")
+    # The footer days the write touched, for "who changed the footer of this day?".
+    first_day: Mapped[dt.date | None] = mapped_column(Date)
+    last_day: Mapped[dt.date | None] = mapped_column(Date)
+    # ",sale,event," -- the campaign types involved, so a scoped reader sees only its own; empty: none.
+    campaign_types: Mapped[str] = mapped_column(String(500), default="")
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part for part in value.split(",") if part)

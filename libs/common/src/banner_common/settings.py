@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "MAILBANNER_"
+_RATE = re.compile(r"^[0-9]+ ?(/|per) ?[0-9]* ?(second|minute|hour|day)s?$")
 
 
 class SettingsError(ValueError):
@@ -95,6 +97,65 @@ class Settings:
         default=0.5,
         metadata={"doc": "A swap deleting more than this share of a window's rows is held for an operator."},
     )
+    approval_required: bool = field(
+        default=False,
+        metadata={
+            "doc": "Four-eyes approval: new or changed schedule entries are delivered only once an approver "
+            "who is not their author approves them."
+        },
+    )
+    token_default_days: int = field(
+        default=90, metadata={"doc": "Lifetime of a personal API token when none is asked for, in days."}
+    )
+    token_max_days: int = field(
+        default=366, metadata={"doc": "Longest lifetime a personal API token may have."}
+    )
+    rate_limit_storage_url: str = field(
+        default="",
+        metadata={"doc": "Where rate-limit counters live (limits storage URI); empty: MAILBANNER_REDIS_URL."},
+    )
+    rate_limit_writes: str = field(
+        default="300/minute",
+        metadata={"doc": "Writes allowed per authenticated user, e.g. 300/minute; empty: no limit."},
+    )
+    rate_limit_failed_auth: str = field(
+        default="20/minute",
+        metadata={"doc": "Failed authentications allowed per client address before 429; empty: no limit."},
+    )
+    cors_origins: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "doc": "Browser origins allowed to call the API cross-origin (comma separated); none: none."
+        },
+    )
+    request_max_bytes: int = field(
+        default=5_000_000,
+        metadata={"doc": "Largest request body (an image upload with its form), in bytes."},
+    )
+    json_max_bytes: int = field(
+        default=1_000_000, metadata={"doc": "Largest non-upload request body, in bytes."}
+    )
+    oidc_issuer: str = field(
+        default="",
+        metadata={"doc": "OIDC issuer whose access tokens (JWT) are accepted; empty: personal tokens only."},
+    )
+    oidc_audience: str = field(default="", metadata={"doc": "Audience an OIDC access token must name."})
+    oidc_jwks_url: str = field(
+        default="", metadata={"doc": "URL of the OIDC provider's published signing keys (JWKS)."}
+    )
+    oidc_role_claim: str = field(
+        default="roles", metadata={"doc": "Claim of an OIDC token that lists the caller's groups or roles."}
+    )
+    oidc_role_map: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "doc": "claim value=role pairs (comma separated), e.g. mb-planners=planner; empty: claim values "
+            "that are role names map to themselves."
+        },
+    )
+    oidc_name_claim: str = field(
+        default="preferred_username", metadata={"doc": "Claim naming an OIDC caller in the audit trail."}
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Log level."})
     log_json: bool = field(default=False, metadata={"doc": "Log as JSON lines (for production)."})
 
@@ -122,6 +183,21 @@ class Settings:
             raise SettingsError(f"{PREFIX}MAX_BANNERS_PER_DAY must be at least 1")
         if not 0 < self.swap_max_delete_share <= 1:
             raise SettingsError(f"{PREFIX}SWAP_MAX_DELETE_SHARE must be in (0, 1]")
+        if not 1 <= self.token_default_days <= self.token_max_days:
+            raise SettingsError(f"{PREFIX}TOKEN_DEFAULT_DAYS must be 1..{PREFIX}TOKEN_MAX_DAYS")
+        for name in ("rate_limit_writes", "rate_limit_failed_auth"):
+            value = getattr(self, name)
+            if value and not _RATE.match(value):
+                raise SettingsError(f"{PREFIX}{name.upper()}: {value!r} is not like 300/minute")
+        if self.request_max_bytes <= self.image_max_bytes:
+            raise SettingsError(f"{PREFIX}REQUEST_MAX_BYTES must exceed {PREFIX}IMAGE_MAX_BYTES")
+        if self.json_max_bytes < 1:
+            raise SettingsError(f"{PREFIX}JSON_MAX_BYTES must be at least 1")
+        if self.oidc_issuer and not (self.oidc_audience and self.oidc_jwks_url):
+            raise SettingsError(f"{PREFIX}OIDC_ISSUER needs {PREFIX}OIDC_AUDIENCE and {PREFIX}OIDC_JWKS_URL")
+        for pair in self.oidc_role_map:
+            if "=" not in pair:
+                raise SettingsError(f"{PREFIX}OIDC_ROLE_MAP: {pair!r} is not claim-value=role")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -140,7 +216,7 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             shown = ",".join(value) if isinstance(value, tuple) else str(value)
-            if f.name in {"database_url", "redis_url"}:
+            if f.name in {"database_url", "redis_url", "rate_limit_storage_url"}:
                 shown = redact_url(shown)
             rows.append((PREFIX + f.name.upper(), shown, str(f.metadata.get("doc", ""))))
         return rows

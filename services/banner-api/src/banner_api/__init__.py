@@ -8,6 +8,8 @@ from typing import Any
 import structlog
 from flask import Flask, Response, g, request
 
+from banner_api.auth.guard import install_gate
+from banner_api.auth.oidc import OidcVerifier
 from banner_api.context import AppServices
 from banner_api.errors import JsonErrorApi, register_error_handlers
 from banner_api.publish import CeleryPublisher, NullPublisher, make_celery_client
@@ -38,8 +40,9 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-        # Bodies a little over the image limit still reach the validator, which names the field.
-        MAX_CONTENT_LENGTH=settings.image_max_bytes * 2 + 1_000_000,
+        # Above the image limit, so an upload a little too large still reaches the validator, which names
+        # the field; settings refuse a request limit at or below the image limit.
+        MAX_CONTENT_LENGTH=settings.request_max_bytes,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     engine = make_engine(settings.database_url)
@@ -50,16 +53,18 @@ def create_app(
             publisher = CeleryPublisher(celery_client)
         else:
             publisher = NullPublisher()
+    session_factory = make_session_factory(engine)
     app.extensions["mailbanner"] = AppServices(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         storage=storage or LocalImageStorage(settings.storage_path(), settings.image_base_url),
         publisher=publisher,
         celery=celery_client,
         target_names=target_names(settings),
     )
     _install_request_ids(app)
+    install_gate(app, settings, session_factory, OidcVerifier(settings) if settings.oidc_issuer else None)
     register_error_handlers(app)
     _register_blueprints(app)
     return app
@@ -67,6 +72,9 @@ def create_app(
 
 def _register_blueprints(app: Flask) -> None:
     from banner_api import health, images
+    from banner_api.approvals.resources import blp as approvals_blp
+    from banner_api.audit.resources import blp as audit_blp
+    from banner_api.auth.resources import blp as accounts_blp
     from banner_api.banners.resources import blp as banners_blp
     from banner_api.preview.resources import blp as preview_blp
     from banner_api.schedule.resources import calendar_blp, schedule_blp
@@ -75,7 +83,19 @@ def _register_blueprints(app: Flask) -> None:
     api = JsonErrorApi(
         app, spec_kwargs={"info": {"description": "Schedule, order and preview newsletter banners."}}
     )
-    for blueprint in (banners_blp, schedule_blp, calendar_blp, preview_blp, sync_blp):
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    blueprints = (
+        banners_blp,
+        schedule_blp,
+        calendar_blp,
+        preview_blp,
+        approvals_blp,
+        sync_blp,
+        audit_blp,
+        accounts_blp,
+    )
+    for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health.blp)
     app.register_blueprint(images.blp)

@@ -105,3 +105,11 @@ def register_error_handlers(app: Flask) -> None:
         return jsonify(error_body(int(status), "internal error; quote the request id to the operators")), int(
             status
         )
+
+
+class Forbidden(DomainError):
+    status = HTTPStatus.FORBIDDEN
+
+
+class Unauthorized(DomainError):
+    status = HTTPStatus.UNAUTHORIZED

@@ -12,16 +12,21 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.http import parse_etags
 
+from banner_api.audit.record import banner_state, record
+from banner_api.auth.current import current_principal
+from banner_api.auth.scope import sees_banner, visible_banners
 from banner_api.banners.imaging import ImageInfo, ImageRejected, inspect_image
 from banner_api.context import AppServices
 from banner_api.errors import (
     Conflict,
+    Forbidden,
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
     ValidationFailed,
     field_error,
 )
+from banner_api.schedule.changes import DayChange, banner_days
 from banner_api.schedule.days import remove_entries
 from banner_common.delivery import today_in
 from banner_common.links import LinkRejected, check_link_url
@@ -91,6 +96,16 @@ def register_banner(
             )
             _apply_image(svc, banner, key, info)
             uow.session.add(banner)
+            uow.session.flush()
+            record(
+                uow.session,
+                "banner.create",
+                "banner",
+                banner.id,
+                None,
+                banner_state(banner),
+                campaign_types=[banner.campaign_type],
+            )
             uow.commit()
             committed = True
             return banner
@@ -119,9 +134,11 @@ def update_banner(
     with svc.unit_of_work() as uow:
         banner = _load(uow.session, banner_id)
         _require_current(banner, if_match)
-        old_key = banner.image_key
+        before = banner_state(banner)
+        old_key, old_url = banner.image_key, banner.image_url
+        days = DayChange(uow.session, banner_days(uow.session, banner.id), "banner.update")
         new_key = svc.storage.save(image.data, info.extension) if image is not None and info else None
-        committed = False
+        committed = old_still_delivered = False
         try:
             delivery_changed = _assign(banner, checked)
             if new_key is not None and info is not None:
@@ -129,15 +146,28 @@ def update_banner(
                 delivery_changed = True
             if delivery_changed:
                 _record_delivery_change(uow.session, uow.record_change, banner.id, "banner_updated")
+                days.finish(approval_required=svc.settings.approval_required)
+            uow.session.flush()
+            record(
+                uow.session,
+                "banner.update",
+                "banner",
+                banner.id,
+                before,
+                banner_state(banner),
+                campaign_types=[before["campaign_type"], banner.campaign_type],
+            )
             uow.commit()
             committed = True
+            # An entry still waiting for approval of the new image delivers the old one until then.
+            old_still_delivered = new_key is not None and _image_still_approved(uow.session, old_url)
         except StaleDataError as exc:
             raise _stale(banner_id) from exc
         finally:
             if new_key is not None and not committed:
                 svc.storage.delete(new_key)
     # Only once the new image is committed may the old file go: until then readers still point at it.
-    if new_key is not None and old_key is not None:
+    if new_key is not None and old_key is not None and not old_still_delivered:
         svc.storage.delete(old_key)
     return banner
 
@@ -150,6 +180,7 @@ def archive_banner(svc: AppServices, banner_id: int, *, force: bool, if_match: s
             _require_current(banner, if_match)
         if banner.archived:
             return banner
+        before = banner_state(banner)
         today = today_in(svc.settings.tz)
         upcoming = uow.session.scalars(
             select(ScheduleEntry)
@@ -159,12 +190,17 @@ def archive_banner(svc: AppServices, banner_id: int, *, force: bool, if_match: s
         if upcoming and not force:
             raise _still_scheduled(banner.id, upcoming)
         if upcoming:
+            change = DayChange(
+                uow.session, {(entry.date, entry.target) for entry in upcoming}, "banner.archive"
+            )
             days = remove_entries(uow.session, upcoming)
             uow.record_change(
                 (target for _, target in days), days[0][0], max(day for day, _ in days), "banner_archived"
             )
+            change.finish(approval_required=svc.settings.approval_required)
         banner.archived = True
         banner.archived_at = utcnow()
+        _record_banner(uow.session, "banner.archive", banner, before)
         _commit_versioned(uow.commit, banner_id)
         return banner
 
@@ -173,8 +209,10 @@ def restore_banner(svc: AppServices, banner_id: int) -> Banner:
     with svc.unit_of_work() as uow:
         banner = _load(uow.session, banner_id)
         if banner.archived:
+            before = banner_state(banner)
             banner.archived = False
             banner.archived_at = None
+            _record_banner(uow.session, "banner.restore", banner, before)
             _commit_versioned(uow.commit, banner_id)
         return banner
 
@@ -196,9 +234,27 @@ def search_banners(svc: AppServices, search: BannerSearch) -> BannerPage:
 
 def _load(session: Session, banner_id: int) -> Banner:
     banner = session.get(Banner, banner_id) if 0 < banner_id <= MAX_ID else None
-    if banner is None:
+    # Outside the caller's campaign types a banner answers exactly as a missing one: nothing leaks by id.
+    if banner is None or not sees_banner(banner):
         raise NotFound(f"banner {banner_id} does not exist")
     return banner
+
+
+def _record_banner(session: Session, action: str, banner: Banner, before: dict[str, Any]) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise _stale(banner.id) from exc
+    after = banner_state(banner)
+    # The version moves on at flush; the row records the version the change produced.
+    record(session, action, "banner", banner.id, before, after, campaign_types=[banner.campaign_type])
+
+
+def _image_still_approved(session: Session, image_url: str) -> bool:
+    return (
+        session.scalar(select(ScheduleEntry.id).where(ScheduleEntry.approved_image_url == image_url).limit(1))
+        is not None
+    )
 
 
 def _require_current(banner: Banner, if_match: str | None) -> None:
@@ -238,6 +294,12 @@ def _checked_fields(svc: AppServices, fields: BannerFields, location: str) -> Ba
         errors["campaign_type"] = [_unknown_campaign_type(fields.campaign_type, settings.campaign_types)]
     if errors:
         raise ValidationFailed(f"invalid {', '.join(errors)}", errors, location)
+    if fields.campaign_type is not None and not current_principal().sees_campaign_type(fields.campaign_type):
+        raise Forbidden(
+            f"campaign type {fields.campaign_type!r} is outside your scope",
+            {"campaign_type": ["outside your scope"]},
+            location,
+        )
     return BannerFields(
         title=fields.title, link_url=link_url, campaign_type=fields.campaign_type, notes=fields.notes
     )
@@ -305,7 +367,7 @@ def _still_scheduled(banner_id: int, upcoming: Sequence[ScheduleEntry]) -> Confl
 
 
 def _search_conditions(svc: AppServices, search: BannerSearch) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = visible_banners()
     if search.archived == "false":
         conditions.append(Banner.archived.is_(False))
     elif search.archived == "true":

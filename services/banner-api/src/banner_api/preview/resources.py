@@ -36,7 +36,7 @@ def _wants_html(query: dict[str, Any]) -> bool:
 )
 def preview(query: dict[str, Any]) -> Any:
     """The delivery rows of one day and target, or the footer HTML they make"""
-    found = service.preview(query["date"], query["target"])
+    found = service.preview(query["date"], query["target"], include_pending=query["include_pending"])
     if _wants_html(query):
         return Response(service.render_footer(found), mimetype="text/html")
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
@@ -49,6 +50,17 @@ class ScheduleEntrySchema(Schema):
     date = fields.Date()
     target = fields.String()
     position = fields.Integer(metadata={"description": "1 = top of the footer, per date and target."})
+    approval = fields.String(
+        metadata={"description": "approved, or pending: changed and not yet approved (not delivered as is)."}
+    )
+    changed_by = fields.Method(
+        "_authors", metadata={"description": "Who made the changes waiting for approval."}
+    )
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+
+    def _authors(self, entry: Any) -> list[str]:
+        return [name for name in str(getattr(entry, "changed_by", "") or "").split(",") if name]
 
 
 class ScheduleEntryWithBannerSchema(ScheduleEntrySchema):
@@ -70,6 +82,7 @@ class DaySchema(Schema):
     date = fields.Date()
     target = fields.String()
     version = fields.Integer()
+    pending = fields.Integer(metadata={"description": "Entries of the day waiting for approval."})
     entries = fields.List(fields.Nested(ScheduleEntryWithBannerSchema))
 
 

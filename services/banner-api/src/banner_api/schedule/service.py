@@ -13,8 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
+from banner_api.auth.scope import sees_banner, visible_banners
 from banner_api.context import services
 from banner_api.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, field_error
+from banner_api.schedule.changes import DayChange
 from banner_api.schedule.days import (
     DayKey,
     bump_day_if,
@@ -24,7 +26,7 @@ from banner_api.schedule.days import (
     remove_entries,
     renumber_days,
 )
-from banner_common.models import Banner, ScheduleEntry
+from banner_common.models import PENDING, Banner, ScheduleEntry
 
 MAX_RANGE_DAYS = 366
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
@@ -75,6 +77,10 @@ class DayView:
     def etag(self) -> str:
         return f'"{self.version}"'
 
+    @property
+    def pending(self) -> int:
+        return sum(1 for entry in self.entries if entry.approval == PENDING)
+
 
 @dataclass(frozen=True)
 class MonthView:
@@ -112,13 +118,16 @@ def place_banner(placement: Placement) -> list[ScheduleEntry]:
     with svc.unit_of_work() as uow:
         session = uow.session
         banner = session.get(Banner, placement.banner_id)
-        if banner is None:
+        if banner is None or not sees_banner(banner):
             raise field_error("banner_id", f"no banner {placement.banner_id}")
         if banner.archived:
             raise field_error("banner_id", f"banner {banner.id} is archived and cannot be scheduled")
         try:
             # Bumping first also locks the days, so the counts below stay true until commit.
             bump_range(session, targets, first, last)
+            change = DayChange(
+                session, ((d, t) for d in _days(first, last) for t in targets), "schedule.place"
+            )
             counts = _entry_counts(session, targets, first, last)
             _refuse_duplicates(session, banner.id, targets, first, last)
             _refuse_full_days(counts, targets, first, last, svc.settings.max_banners_per_day)
@@ -147,6 +156,7 @@ def place_banner(placement: Placement) -> list[ScheduleEntry]:
             ]
             session.add_all(entries)
             uow.record_change(targets, first, last, "scheduled")
+            change.finish(approval_required=svc.settings.approval_required)
             uow.commit()
         except IntegrityError as exc:
             raise _concurrent_change() from exc
@@ -168,7 +178,8 @@ def reorder_day(
     check_target(target)
     if condition is None:
         raise _if_match_required()
-    with services().unit_of_work() as uow:
+    svc = services()
+    with svc.unit_of_work() as uow:
         session = uow.session
         try:
             new_version = bump_day_if(session, day, target, condition.expected)
@@ -177,6 +188,9 @@ def reorder_day(
             new_version = None
         if new_version is None:
             raise StaleVersion(day, target, day_version(session, day, target))
+        change = DayChange(session, [(day, target)], "schedule.reorder")
+        # A caller narrowed to some campaign types orders only the entries it sees, within the places
+        # they hold; the others stay where they are.
         entries = _day_entries(session, day, target)
         by_id = {entry.id: entry for entry in entries}
         if len(entry_ids) != len(set(entry_ids)) or set(entry_ids) != set(by_id):
@@ -184,9 +198,11 @@ def reorder_day(
                 "entry_ids",
                 f"must list each of the day's entries exactly once: {sorted(by_id)}",
             )
-        for position, entry_id in enumerate(entry_ids, start=1):
+        places = sorted(entry.position for entry in entries)
+        for position, entry_id in zip(places, entry_ids, strict=True):
             by_id[entry_id].position = position
         uow.record_change([target], day, day, "reordered")
+        change.finish(approval_required=svc.settings.approval_required)
         uow.commit()
     ordered = [by_id[entry_id] for entry_id in entry_ids]
     return DayView(day, target, new_version, ordered)
@@ -194,10 +210,11 @@ def reorder_day(
 
 def remove_entry(entry_id: int, condition: VersionCondition | None) -> None:
     """Take one entry off its day and close the gap; with If-Match, only if the day is still at it."""
-    with services().unit_of_work() as uow:
+    svc = services()
+    with svc.unit_of_work() as uow:
         session = uow.session
         entry = session.get(ScheduleEntry, entry_id)
-        if entry is None:
+        if entry is None or not sees_banner(entry.banner):
             raise NotFound(f"no schedule entry {entry_id}")
         day, target = entry.date, entry.target
         try:
@@ -210,9 +227,11 @@ def remove_entry(entry_id: int, condition: VersionCondition | None) -> None:
         # Another request may have removed it while we waited for the day.
         if session.scalar(select(ScheduleEntry.id).where(ScheduleEntry.id == entry_id)) is None:
             raise NotFound(f"no schedule entry {entry_id}")
+        change = DayChange(session, [(day, target)], "schedule.remove_entry")
         session.delete(entry)
         renumber_days(session, [(day, target)])
         uow.record_change([target], day, day, "unscheduled")
+        change.finish(approval_required=svc.settings.approval_required)
         uow.commit()
 
 
@@ -224,9 +243,11 @@ def remove_banner_range(
     first, last = start_date, end_date or start_date
     if last < first:
         raise field_error("end_date", "must not be before start_date", "query")
-    with services().unit_of_work() as uow:
+    svc = services()
+    with svc.unit_of_work() as uow:
         session = uow.session
-        if session.get(Banner, banner_id) is None:
+        banner = session.get(Banner, banner_id)
+        if banner is None or not sees_banner(banner):
             raise field_error("banner_id", f"no banner {banner_id}", "query")
         doomed = session.scalars(
             select(ScheduleEntry).where(
@@ -239,8 +260,10 @@ def remove_banner_range(
         if not doomed:
             return 0
         try:
+            change = DayChange(session, {(e.date, e.target) for e in doomed}, "schedule.remove_range")
             keys = remove_entries(session, doomed)
             uow.record_change({t for _, t in keys}, keys[0][0], keys[-1][0], "unscheduled")
+            change.finish(approval_required=svc.settings.approval_required)
             uow.commit()
         except IntegrityError as exc:
             raise _concurrent_change() from exc
@@ -299,6 +322,7 @@ def _span_entries(
             .join(ScheduleEntry.banner)
             .options(contains_eager(ScheduleEntry.banner))
             .where(ScheduleEntry.target.in_(targets), ScheduleEntry.date >= first, ScheduleEntry.date <= last)
+            .where(*visible_banners())
             .order_by(ScheduleEntry.date, ScheduleEntry.target, ScheduleEntry.position, ScheduleEntry.id)
         ).unique()
     )

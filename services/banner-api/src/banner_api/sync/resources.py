@@ -67,6 +67,8 @@ def sync_now(body: dict[str, Any], name: str) -> dict[str, Any]:
     if name not in svc.target_names:
         raise NotFound(f"no target named {name!r}")
     force = bool(body.get("force", False))
-    if not svc.publisher.request_sync(name, force=force):
+    queued = svc.publisher.request_sync(name, force=force)
+    service.record_sync_request(svc.unit_of_work(), name, force=force, queued=queued)
+    if not queued:
         raise BrokerUnavailable("the task broker (Redis) is unavailable; the sync was not queued")
     return {"target": name, "queued": True, "force": force}

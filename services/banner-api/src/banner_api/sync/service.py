@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
+from banner_api.audit.record import record
 from banner_api.errors import NotFound, field_error
 from banner_api.uow import UnitOfWork
 from banner_common.models import ScheduleChange, SyncRun, TargetState, utcnow
@@ -128,7 +129,17 @@ def set_paused(
     _require_known(name, names)
     with uow:
         state = _state(uow.session, name)
+        before = {"paused": state.paused, "paused_reason": state.paused_reason}
         state.paused = paused
         state.paused_reason = reason if paused else ""
+        after = {"paused": state.paused, "paused_reason": state.paused_reason}
+        record(uow.session, "target.pause" if paused else "target.resume", "target", name, before, after)
         uow.commit()
         return target_status(uow.session, name, declared_targets(settings, names)[name])
+
+
+def record_sync_request(uow: UnitOfWork, name: str, *, force: bool, queued: bool) -> None:
+    """Audit an operator's "sync now" (and whether the broker took it) in its own small transaction."""
+    with uow:
+        record(uow.session, "target.sync_now", "target", name, None, {"force": force, "queued": queued})
+        uow.commit()

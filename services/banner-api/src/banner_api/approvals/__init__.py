@@ -1,0 +1,1 @@
+"""Four-eyes approval of schedule changes: list what waits, approve entries, a day or a batch."""
