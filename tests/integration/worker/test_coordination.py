@@ -227,3 +227,32 @@ def test_expired_holder_cannot_release_the_lock_of_the_next_holder(
 
     assert coordinator.release("mass", "my-old-token") is False
     assert redis_client.get(coordinator.lock_key("mass")) == b"someone-else"
+
+
+def test_queued_requests_already_covered_by_a_later_run_cost_no_run(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    run = RecordingRun()
+    coordinator = TargetCoordinator(redis_client, run, key_prefix=key_prefix)
+    # A burst of events published before the worker got to them: each stamped when handled.
+    stamps = [coordinator.clock() for _ in range(50)]
+    time.sleep(0.002)  # Redis' clock has microsecond resolution; keep the run strictly later
+
+    first = coordinator.request("mass", "event", requested_at=stamps[0])
+    rest = [coordinator.request("mass", "event", requested_at=stamp) for stamp in stamps[1:]]
+    later = coordinator.request("mass", "event", requested_at=coordinator.clock())
+
+    assert first == ["mass:1"]
+    assert rest == [[]] * 49
+    assert later == ["mass:2"]  # a request made after the run started is not covered by it
+
+
+def test_forced_request_is_never_skipped_as_covered(redis_client: redis.Redis, key_prefix: str) -> None:
+    run = RecordingRun()
+    coordinator = TargetCoordinator(redis_client, run, key_prefix=key_prefix)
+    stamp = coordinator.clock()
+    time.sleep(0.002)
+    coordinator.request("mass", "event", requested_at=stamp)
+    forced = coordinator.request("mass", "manual", force=True, requested_at=stamp)
+    assert forced == ["mass:2"]
+    assert run.calls[-1].force is True

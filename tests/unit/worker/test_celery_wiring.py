@@ -104,7 +104,7 @@ def test_beat_sends_reconcile_all_by_name_at_the_configured_interval() -> None:
 def test_beat_uses_redbeat_with_its_lock_on_the_settings_redis() -> None:
     conf = make_beat_app(Settings(redis_url=UNREACHABLE_REDIS)).conf
 
-    assert conf.beat_scheduler == "redbeat.RedBeatScheduler"
+    assert conf.beat_scheduler == "scheduler_beat.scheduler:ResilientRedBeatScheduler"
     assert conf.redbeat_redis_url == UNREACHABLE_REDIS
     assert conf.redbeat_lock_timeout > conf.beat_max_loop_interval
     assert conf.accept_content == ["json"]

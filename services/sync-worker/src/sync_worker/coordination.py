@@ -75,9 +75,30 @@ class TargetCoordinator(Generic[R]):
     def pending_key(self, target: str) -> str:
         return f"{self._prefix}{target}:pending"
 
-    def request(self, target: str, trigger: str, force: bool = False) -> list[R]:
+    def started_key(self, target: str) -> str:
+        return f"{self._prefix}{target}:started"
+
+    def clock(self) -> float:
+        """Redis' own clock, so stamps taken by workers on different hosts compare safely."""
+        seconds, microseconds = self._redis.time()
+        return float(seconds) + float(microseconds) / 1_000_000
+
+    def covered(self, target: str, requested_at: float) -> bool:
+        """Whether a run of `target` began (and so read the schedule) after `requested_at`."""
+        started = self._redis.get(self.started_key(target))
+        return started is not None and float(started) > requested_at
+
+    def request(
+        self, target: str, trigger: str, force: bool = False, requested_at: float | None = None
+    ) -> list[R]:
         """Ask for a run of `target`; returns the results of the runs this call made (empty if the
-        current holder of the target's lock will do the run instead)."""
+        current holder of the target's lock will do the run instead, or if a run that started after
+        `requested_at` already covers the request)."""
+        if requested_at is not None and not force and self.covered(target, requested_at):
+            # The change behind this request was committed before requested_at, so that run saw it:
+            # a queued burst of events then costs one run, not one per event.
+            log.debug("sync_request_already_covered", target=target, trigger=trigger)
+            return []
         self.mark(target, trigger, force)
         results: list[R] = []
         while True:
@@ -88,6 +109,7 @@ class TargetCoordinator(Generic[R]):
             try:
                 with self._keeping_lock(target, token):
                     while (pending := self.take_pending(target)) is not None:
+                        self._redis.set(self.started_key(target), repr(self.clock()))
                         results.append(self._run(target, pending.trigger, pending.force))
             finally:
                 self.release(target, token)

@@ -20,11 +20,13 @@ def register_tasks(app: Celery, context: WorkerContext) -> None:
     """Define the three sync tasks on `app`, sharing the process's lazily built context."""
 
     @app.task(name=SYNC_RECONCILE, bind=True, shared=False)
-    def sync_reconcile(self: Task, target: str, trigger: str = "beat", force: bool = False) -> str:
+    def sync_reconcile(
+        self: Task, target: str, trigger: str = "beat", force: bool = False, requested_at: float | None = None
+    ) -> str:
         if target not in context.runner.targets():
             log.warning("sync_unknown_target_ignored", target=target, trigger=trigger)
             return "unknown_target"
-        results = context.coordinator.request(target, trigger, bool(force))
+        results = context.coordinator.request(target, trigger, bool(force), requested_at)
         if not results:
             return "coalesced"  # the run in progress does the follow-up
         last = results[-1]
@@ -40,8 +42,8 @@ def register_tasks(app: Celery, context: WorkerContext) -> None:
                 raise self.retry(countdown=countdown, max_retries=context.options.max_retries)
         return str(last.outcome)
 
-    def ask(target: str, trigger: str) -> None:
-        kwargs = {"target": target, "trigger": trigger, "force": False}
+    def ask(target: str, trigger: str, requested_at: float | None = None) -> None:
+        kwargs = {"target": target, "trigger": trigger, "force": False, "requested_at": requested_at}
         sync_reconcile.apply_async(kwargs=kwargs, queue=SYNC_QUEUE)
 
     @app.task(name=SYNC_REQUEST, shared=False)
@@ -53,10 +55,13 @@ def register_tasks(app: Celery, context: WorkerContext) -> None:
             log.error("sync_request_dropped", error=str(exc))
             return 0
         targets = context.runner.targets()
+        # The change was committed before its event was published, so before this moment: any run
+        # that starts later covers it (see TargetCoordinator.covered).
+        requested_at = context.coordinator.clock()
         asked = 0
         for name in change.targets:
             if targets.get(name):
-                ask(name, EVENT_TRIGGER)
+                ask(name, EVENT_TRIGGER, requested_at)
                 asked += 1
             else:
                 log.warning("sync_request_target_skipped", target=name, configured=name in targets)
