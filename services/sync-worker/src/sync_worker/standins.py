@@ -29,7 +29,9 @@ def create_standin_table(spec: TargetSpec, engine: Engine) -> bool:
     shape = TargetTable.for_spec(spec, ZoneInfo("UTC"), dialect).table
     if inspect(engine).has_table(shape.name, schema=shape.schema):
         return False
-    columns: list[Column[Any]] = [Column(dialect.identifier("ID"), Integer, primary_key=True, autoincrement=True)]
+    columns: list[Column[Any]] = [
+        Column(dialect.identifier("ID"), Integer, primary_key=True, autoincrement=True)
+    ]
     for column in shape.columns:
         kind = String(1000) if isinstance(column.type, String) else column.type
         columns.append(Column(column.name, kind, nullable=False))
