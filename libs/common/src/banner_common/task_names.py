@@ -4,7 +4,9 @@ SYNC_REQUEST = "mailbanner.sync.request"
 """kwargs: a ScheduleChanged message. Asks for a swap of the named targets soon (coalesced)."""
 
 SYNC_RECONCILE = "mailbanner.sync.reconcile"
-"""kwargs: {"target": name, "trigger": "beat" | "manual", "force": bool}. Reconciles one target."""
+"""kwargs: {"target", "trigger": "event" | "beat" | "manual", "force": bool, "requested_at": float | None}.
+
+Reconciles one target; an event-triggered request already covered by a later run is skipped."""
 
 SYNC_RECONCILE_ALL = "mailbanner.sync.reconcile_all"
 """No kwargs. Sent by the beat: asks for a reconcile of every enabled target."""
