@@ -1,7 +1,7 @@
 """Celery task and queue names: the message contract between the API, the beat and the worker."""
 
 SYNC_REQUEST = "mailbanner.sync.request"
-"""kwargs: a ScheduleChanged message. Asks for a swap of the named targets soon (coalesced)."""
+"""kwargs: {"event": ScheduleChanged.to_message()}. Asks for a swap of the named targets soon (coalesced)."""
 
 SYNC_RECONCILE = "mailbanner.sync.reconcile"
 """kwargs: {"target", "trigger": "event" | "beat" | "manual", "force": bool, "requested_at": float | None}.
