@@ -10,7 +10,20 @@ import pytest
 from banner_common.cli import main as mailbanner
 from banner_common.settings import Settings
 from sync_worker.celery_app import WorkerOptions
-from tests.deploy.manifests import Obj, container_environment, named, of_kind, pod, pods, render
+from tests.deploy.manifests import (
+    ROOT,
+    Obj,
+    config_map_names,
+    container_environment,
+    named,
+    of_kind,
+    pod,
+    pods,
+    policies_selecting,
+    render,
+    secret_names,
+    selector_matches,
+)
 
 LONG_RUNNING = {"api", "sync-worker", "scheduler-beat", "flower", "redis", "postgres"}
 MAILBANNER_IMAGES = ("mailbanner/banner-api", "mailbanner/sync-worker", "mailbanner/scheduler-beat")
@@ -193,3 +206,27 @@ def test_container_environment_is_valid_mailbanner_settings(component: str) -> N
         "scheduler-beat",
         "flower",
     }
+
+
+PRE_ROLLOUT_SELECTOR = "app.kubernetes.io/component notin (api,sync-worker,scheduler-beat,flower)"
+
+
+def test_pre_rollout_apply_holds_the_migration_and_all_it_needs_but_no_workload(objects: list[Obj]) -> None:
+    # docs/deploy.md applies this selection first, waits for the Job, then applies everything.
+    assert PRE_ROLLOUT_SELECTOR in (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    key, _, values = PRE_ROLLOUT_SELECTOR.partition(" notin ")
+    selector = {
+        "matchExpressions": [{"key": key, "operator": "NotIn", "values": values.strip("()").split(",")}]
+    }
+    first = [obj for obj in objects if selector_matches(selector, obj["metadata"].get("labels", {}))]
+    first_names = {(obj["kind"], obj["metadata"]["name"]) for obj in first}
+    migrate = pod(objects, "db-migrate")
+    assert ("Job", "db-migrate") in first_names
+    for name in config_map_names(migrate):
+        assert ("ConfigMap", name) in first_names
+    for name in secret_names(migrate) & {obj["metadata"]["name"] for obj in of_kind(objects, "Secret")}:
+        assert ("Secret", name) in first_names
+    for policy in policies_selecting(objects, migrate):
+        assert ("NetworkPolicy", policy["metadata"]["name"]) in first_names
+    mailbanner_deployments = {p.name for p in pods(objects) if p.kind == "Deployment"} - {"redis", "postgres"}
+    assert not any(kind == "Deployment" and name in mailbanner_deployments for kind, name in first_names)
