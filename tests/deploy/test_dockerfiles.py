@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 import pytest
 
@@ -114,3 +115,11 @@ def test_build_context_keeps_out_everything_the_images_do_not_copy() -> None:
     assert lines[0] == "**"
     included = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     assert included == {"constraints.txt", "libs/common", *(f"services/{s}" for s in SERVICES)}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_shell_form_run_is_valid_posix_sh(service: str) -> None:
+    for instruction in _dockerfile(service):
+        if instruction.keyword == "RUN" and not instruction.value.startswith("["):
+            checked = subprocess.run(["sh", "-n", "-c", instruction.value], capture_output=True, text=True)
+            assert checked.returncode == 0, (instruction.value, checked.stderr)
