@@ -12,5 +12,7 @@ echo "== mypy"
 mypy
 echo "== import contracts"
 lint-imports
+echo "== yamllint"
+yamllint -c .yamllint.yaml .
 echo "== tests"
 pytest "$@"
