@@ -14,6 +14,8 @@ from werkzeug.test import TestResponse
 
 from banner_api.auth import accounts
 from banner_api.auth.roles import ROLES
+from banner_api.publish import NullPublisher
+from banner_common.events import ScheduleChanged
 from banner_common.models import Banner
 
 TEST_USER = "tester"
@@ -115,3 +117,20 @@ def authorized_client(app: Flask) -> FlaskClient:
         create_user(app, TEST_USER, ROLES)
         token = app.extensions["test_token"] = issue_token(app, TEST_USER)
     return client_with_token(app, token)
+
+
+class RecordingPublisher(NullPublisher):
+    """An in-memory stand-in for the broker: keeps what the API published and accepts every sync request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[ScheduleChanged] = []
+        self.sync_requests: list[tuple[str, bool]] = []
+
+    def publish(self, event: ScheduleChanged) -> bool:
+        self.events.append(event)
+        return True
+
+    def request_sync(self, target: str, *, force: bool) -> bool:
+        self.sync_requests.append((target, force))
+        return True

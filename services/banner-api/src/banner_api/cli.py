@@ -1,13 +1,23 @@
-"""mailbanner subcommands of the API: serve it, migrate its database, load demo data."""
+"""mailbanner subcommands of the API: serve it, migrate its database, load demo data, manage users."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
+from banner_api.auth import accounts
+from banner_api.auth.roles import ROLES, VIEWS, Principal
 from banner_common.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from banner_api.context import AppServices
 
 
 def _settings() -> Settings:
@@ -80,10 +90,97 @@ def demo_load() -> None:
     from banner_api import create_app
     from banner_api.demo import load_demo
 
-    app = create_app(_settings())
+    # The demo writes a few hundred placements in one go; the per-user write limit is for people.
+    app = create_app(replace(_settings(), rate_limit_writes=""))
     with app.app_context():
         summary = load_demo()
     click.echo(summary)
+
+
+@click.group("user", help="Users, their roles and scopes, and their API tokens.")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="Create a user with one or more roles, optionally narrowed by scopes.")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeatable.")
+@click.option(
+    "--campaign-type", "campaign_types", multiple=True, help="Only these campaign types (repeatable)."
+)
+@click.option(
+    "--view", "views", multiple=True, type=click.Choice(VIEWS), help="Only these views (repeatable)."
+)
+def user_create(
+    name: str, roles: tuple[str, ...], campaign_types: tuple[str, ...], views: tuple[str, ...]
+) -> None:
+    fields = accounts.UserFields(roles=list(roles), campaign_types=list(campaign_types), views=list(views))
+    with _as_operator() as svc:
+        made = accounts.create_user(svc, name, fields)
+    click.echo(
+        f"user {made.name}: roles {made.roles}; campaign types {made.campaign_types or 'all'}; "
+        f"views {made.views or 'all'}"
+    )
+
+
+@user.command("token", help="Issue an API token for a user; it is shown this once.")
+@click.argument("name")
+@click.option("--expires-in-days", type=int, default=None, help="Default: MAILBANNER_TOKEN_DEFAULT_DAYS.")
+@click.option("--label", default="", help="What the token is for.")
+@click.option("--quiet", is_flag=True, help="Print only the token (for scripts).")
+def user_token(name: str, expires_in_days: int | None, label: str, quiet: bool) -> None:
+    with _as_operator() as svc:
+        issued = accounts.issue_token(svc, name, expires_in_days, label)
+    if quiet:
+        click.echo(issued.secret)
+        return
+    click.echo(f"token {issued.token.id} for {name}, expires {issued.token.expires_at:%Y-%m-%d %H:%M} UTC")
+    click.echo(issued.secret)
+    click.echo("store it now: it is not shown again", err=True)
+
+
+@user.command("revoke", help="Revoke a token by its id; it stops working at once.")
+@click.argument("token_id", type=int)
+def user_revoke(token_id: int) -> None:
+    with _as_operator() as svc:
+        token = accounts.revoke_token(svc, token_id)
+    click.echo(f"token {token.id} ({token.prefix}) revoked")
+
+
+@user.command("list", help="List users with their roles, scopes and tokens (never the secrets).")
+def user_list() -> None:
+    with _as_operator() as svc:
+        for found in accounts.list_users(svc):
+            state = "disabled" if found.disabled else "active"
+            click.echo(
+                f"{found.name}  [{state}]  roles={found.roles}  "
+                f"campaign_types={found.campaign_types or 'all'}  views={found.views or 'all'}"
+            )
+            for token in accounts.list_tokens(svc, found.name):
+                status = "revoked" if token.revoked_at else f"expires {token.expires_at:%Y-%m-%d}"
+                used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+                click.echo(f"    token {token.id}  {token.prefix}  {status}  last used {used}  {token.label}")
+
+
+@contextmanager
+def _as_operator() -> Iterator[AppServices]:
+    """The API's services, acting (and audited) as the person at the terminal."""
+    from flask import g
+
+    from banner_api import create_app
+    from banner_api.context import services
+    from banner_api.errors import DomainError
+
+    app = create_app(_settings())
+    try:
+        with app.app_context():
+            g.principal = Principal(name=f"cli:{getpass.getuser()}", roles=frozenset(ROLES), via="cli")
+            yield services()
+    except DomainError as exc:
+        details = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in exc.fields.items())
+        raise click.ClickException(f"{exc.message}{' (' + details + ')' if details else ''}") from exc
+    finally:
+        app.extensions["mailbanner"].engine.dispose()
 
 
 def register(main: click.Group) -> None:
@@ -91,3 +188,4 @@ def register(main: click.Group) -> None:
     main.add_command(serve)
     main.add_command(db)
     main.add_command(demo)
+    main.add_command(user)

@@ -1,4 +1,4 @@
-"""Demo banners and schedule, loaded through the public REST API so every rule applies to them too."""
+"""Demo users (a token per role), banners and schedule, loaded through the public REST API."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import datetime as dt
 import io
 
 from flask import current_app
+from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 
-from banner_api.context import services
+from banner_api.auth import accounts
+from banner_api.auth.roles import ROLES
+from banner_api.context import AppServices, services
 from banner_common.delivery import today_in
 
+DEMO_USER_PREFIX = "demo-"
 DEMO_BANNERS = (
     ("Winter sale: up to 50% off", "sale", "#1f6feb", "https://shop.example.com/winter-sale"),
     ("Free shipping weekend", "sale", "#2da44e", "https://shop.example.com/free-shipping"),
@@ -34,16 +38,42 @@ def _banner_image(title: str, color: str) -> bytes:
 
 
 def load_demo() -> str:
-    """Register the demo banners and schedule this month and the next; does nothing the second time."""
+    """Give each role a demo user and a fresh token, then register the demo banners and schedule this
+    month and the next (only the first time); the summary lists the tokens."""
     svc = services()
-    client = current_app.test_client()
-    existing = client.get("/api/v1/banners?archived=all&limit=1").get_json()
+    tokens = demo_tokens(svc)
+    summary = _load_schedule(svc, tokens)
+    width = max(len(role) for role in tokens)
+    lines = [
+        summary,
+        f"demo tokens (shown once; valid {svc.settings.token_default_days} days), "
+        'send as "Authorization: Bearer <token>":',
+        *(f"  {role:<{width}}  {DEMO_USER_PREFIX}{role:<{width}}  {token}" for role, token in tokens.items()),
+    ]
+    return "\n".join(lines)
+
+
+def demo_tokens(svc: AppServices) -> dict[str, str]:
+    """A user per role (demo-viewer, demo-planner, ...), made when missing, and a new token for each."""
+    existing = {user.name for user in accounts.list_users(svc)}
+    tokens = {}
+    for role in ROLES:
+        name = f"{DEMO_USER_PREFIX}{role}"
+        if name not in existing:
+            accounts.create_user(svc, name, accounts.UserFields(roles=[role]))
+        tokens[role] = accounts.issue_token(svc, name, None, label="demo").secret
+    return tokens
+
+
+def _load_schedule(svc: AppServices, tokens: dict[str, str]) -> str:
+    planner = _client(tokens["planner"])
+    existing = planner.get("/api/v1/banners?archived=all&limit=1").get_json()
     if existing["total"] > 0:
         return f"demo: the banner database already holds {existing['total']} banners; nothing loaded"
 
     banner_ids = []
     for title, campaign, color, link in DEMO_BANNERS:
-        response = client.post(
+        response = planner.post(
             "/api/v1/banners",
             data={
                 "title": title,
@@ -69,16 +99,38 @@ def load_demo() -> str:
             count = 2 + day.toordinal() % 3
             for offset in range(count):
                 banner_id = banner_ids[(day.toordinal() + offset * 3) % len(banner_ids)]
-                response = client.post(
+                response = planner.post(
                     "/api/v1/schedule", json={"banner_id": banner_id, "start_date": day.isoformat()}
                 )
                 if response.status_code != 201:
                     raise RuntimeError(f"demo schedule refused: {response.get_json()}")
                 placements += 1
         day += dt.timedelta(days=1)
+    approved = _approve_everything(_client(tokens["approver"])) if svc.settings.approval_required else 0
+    operator = _client(tokens["operator"])
     for target in svc.target_names:
-        client.post(f"/api/v1/sync/targets/{target}/resume")
+        operator.post(f"/api/v1/sync/targets/{target}/resume")
+    approvals = f"; {approved} entries approved by {DEMO_USER_PREFIX}approver" if approved else ""
     return (
         f"demo: {len(banner_ids)} banners, {placements} placements from {first} to {last} "
-        f"for {', '.join(svc.target_names)}; targets resumed"
+        f"for {', '.join(svc.target_names)}{approvals}; targets resumed"
     )
+
+
+def _approve_everything(approver: FlaskClient) -> int:
+    """With approval required, the demo's approver (not the planner who made them) approves the demo."""
+    approved = 0
+    while True:
+        pending = approver.get("/api/v1/approvals?limit=500").get_json()["items"]
+        if not pending:
+            return approved
+        response = approver.post("/api/v1/approvals", json={"entry_ids": [e["id"] for e in pending]})
+        if response.status_code != 200:
+            raise RuntimeError(f"demo approval refused: {response.get_json()}")
+        approved += len(pending)
+
+
+def _client(token: str) -> FlaskClient:
+    client = current_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client

@@ -111,12 +111,14 @@ def issue_token(svc: AppServices, name: str, expires_in_days: int | None, label:
     with svc.unit_of_work() as uow:
         user = _user(uow.session, name)
         made = make_token()
+        now = utcnow()
         token = ApiToken(
             user=user,
             prefix=made.prefix,
             token_hash=made.token_hash,
             label=label,
-            expires_at=utcnow() + dt.timedelta(days=days),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=days),
         )
         uow.session.add(token)
         uow.session.flush()

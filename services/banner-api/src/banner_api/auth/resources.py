@@ -19,7 +19,6 @@ from banner_api.auth.schemas import (
     UserListSchema,
     UserSchema,
     UserUpdateSchema,
-    issued,
 )
 from banner_api.context import services
 
@@ -78,10 +77,9 @@ def list_tokens(name: str) -> dict[str, Any]:
 @blp.route("/users/<name>/tokens", methods=["POST"])
 @blp.arguments(TokenRequestSchema, required=False)
 @blp.response(HTTPStatus.CREATED, IssuedTokenSchema)
-def issue_token(body: dict[str, Any], name: str) -> dict[str, Any]:
+def issue_token(body: dict[str, Any], name: str) -> accounts.IssuedToken:
     """Issue a token for the user; the response is the only time its secret is shown"""
-    made = accounts.issue_token(services(), name, body.get("expires_in_days"), body.get("label", ""))
-    return issued(made.token, made.secret)
+    return accounts.issue_token(services(), name, body.get("expires_in_days"), body.get("label", ""))
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])

@@ -68,8 +68,16 @@ class TokenSchema(Schema):
     last_used_at = fields.DateTime(allow_none=True)
 
 
-class IssuedTokenSchema(TokenSchema):
-    token = fields.String(metadata={"description": "The bearer token. Shown this once; store it now."})
+class IssuedTokenSchema(Schema):
+    """A token just issued (an accounts.IssuedToken): the only time its secret is shown."""
+
+    id = fields.Integer(attribute="token.id")
+    user = fields.Function(lambda issued: issued.token.user.name)
+    prefix = fields.String(attribute="token.prefix")
+    label = fields.String(attribute="token.label")
+    created_at = fields.DateTime(attribute="token.created_at")
+    expires_at = fields.DateTime(attribute="token.expires_at")
+    token = fields.String(attribute="secret", metadata={"description": "The bearer token; store it now."})
 
 
 class TokenListSchema(Schema):
@@ -83,8 +91,3 @@ class MeSchema(Schema):
     campaign_types = fields.List(fields.String(), allow_none=True)
     views = fields.List(fields.String(), allow_none=True)
     via = fields.String()
-
-
-def issued(token: Any, secret: str) -> dict[str, Any]:
-    shown: dict[str, Any] = TokenSchema().dump(token)
-    return {**shown, "token": secret}
