@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from banner_common.settings import Settings, redact_url
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#@]*$")
 _TARGET_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_SENDING_WINDOW = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 DELIVERY_FIELDS = ("image_url", "link_url", "priority", "start_at", "end_at")
 
 
@@ -29,6 +31,35 @@ class DatetimeStorage(StrEnum):
 
     NAIVE_LOCAL = "naive_local"  # wall-clock time in the business time zone, no offset
     NAIVE_UTC = "naive_utc"  # UTC, no offset
+
+
+@dataclass(frozen=True, order=True)
+class SendingWindow:
+    """A daily span of wall-clock time in the business time zone in which the delivery system sends mail.
+
+    The end is exclusive; an end earlier than the start means the span runs past midnight.
+    """
+
+    start: dt.time
+    end: dt.time
+
+    @classmethod
+    def parse(cls, text: str) -> SendingWindow:
+        """Parse "HH:MM-HH:MM", e.g. "09:00-09:30" or "23:30-00:15" (past midnight)."""
+        match = _SENDING_WINDOW.fullmatch(text.strip())
+        if match is None:
+            raise ValueError(f"sending window {text!r} is not HH:MM-HH:MM")
+        try:
+            start = dt.time(int(match.group(1)), int(match.group(2)))
+            end = dt.time(int(match.group(3)), int(match.group(4)))
+        except ValueError as exc:
+            raise ValueError(f"sending window {text!r}: {exc}") from exc
+        if start == end:
+            raise ValueError(f"sending window {text!r} starts when it ends")
+        return cls(start, end)
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +95,8 @@ class TargetSpec:
     max_delete_share: float | None = None
     chunk_size: int = 1000
     lock_timeout_seconds: int = 60  # longest a swap waits for another swap of the same table
+    # Delivery guard: a swap that would fall inside one of these daily spans waits until it ends. None: off.
+    sending_windows: tuple[SendingWindow, ...] = ()
 
     def resolved_url(self, environ: Mapping[str, str] | None = None) -> str:
         """The URL with its placeholders filled from the environment (secrets live only there)."""
@@ -103,6 +136,7 @@ class TargetSpec:
             "max_delete_share": self.max_delete_share,
             "chunk_size": self.chunk_size,
             "lock_timeout_seconds": self.lock_timeout_seconds,
+            "sending_windows": [str(window) for window in self.sending_windows],
         }
 
 
@@ -130,7 +164,7 @@ def _parse_target(name: str, body: Any, settings: Settings) -> TargetSpec:
     known = {
         "url", "table", "schema", "columns", "constants", "now_columns", "priority_order", "datetime_storage",
         "window_days_back", "window_days_ahead", "enabled", "max_delete_share", "chunk_size",
-        "lock_timeout_seconds",
+        "lock_timeout_seconds", "sending_windows",
     }  # fmt: skip
     unknown = set(body) - known
     if unknown:
@@ -170,6 +204,7 @@ def _parse_target(name: str, body: Any, settings: Settings) -> TargetSpec:
             max_delete_share=float(body["max_delete_share"]) if "max_delete_share" in body else None,
             chunk_size=int(body.get("chunk_size", 1000)),
             lock_timeout_seconds=int(body.get("lock_timeout_seconds", 60)),
+            sending_windows=_sending_windows(body.get("sending_windows", [])),
         )
     except (TypeError, ValueError) as exc:
         raise TargetsFileError(f"{where}: {exc}") from exc
@@ -188,6 +223,12 @@ def _parse_target(name: str, body: Any, settings: Settings) -> TargetSpec:
             f"{where}: columns written twice (delivery, constants, now_columns): {repeated}"
         )
     return spec
+
+
+def _sending_windows(raw: Any) -> tuple[SendingWindow, ...]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError('sending_windows is a list of "HH:MM-HH:MM" strings')
+    return tuple(sorted(SendingWindow.parse(item) for item in raw))
 
 
 def target_names(settings: Settings) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from banner_common.logging import get_logger
 from banner_common.models import utcnow
 from banner_common.settings import Settings
 from banner_common.targets import TargetSpec
+from sync_worker.delivery_guard import sending_at
 from sync_worker.dialects import Dialect, dialect_for
 from sync_worker.diff import WindowDiff, hold_reason
 from sync_worker.runs import RunRecord, begin_run, finish_run, latest_change_id
@@ -107,6 +108,18 @@ def reconcile(
     reason = hold_reason(diff, share)
     if reason is not None and not force:
         return finish(RunRecord(Outcome.HELD, diff_summary=diff.summary(reason), in_sync=False, held=True))
+
+    # The delivery guard: never rewrite the table while the delivery system reads it to send. The beat's
+    # next reconcile after the window ends makes the swap; a forced run waits too.
+    sending = sending_at(spec.sending_windows, moment, settings.tz)
+    if sending is not None:
+        waiting = RunRecord(
+            Outcome.PAUSED,
+            diff_summary=diff.summary(reason),
+            error=sending.describe(settings.tz),
+            in_sync=False,
+        )
+        return finish(waiting)
 
     try:
         counts = swap_window(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -47,6 +48,14 @@ class Dialect(Protocol):
     def is_retryable(self, exc: BaseException) -> bool: ...
 
     def same_identifier(self, configured: str, reflected: str, sa_dialect: SADialect) -> bool: ...
+
+    def rename_statements(
+        self, renames: Sequence[tuple[Table, str]], sa_dialect: SADialect
+    ) -> list[Executable]: ...
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]: ...
+
+    def dependent_objects(self, conn: Connection, table: Table) -> list[str]: ...
 
 
 _BY_BACKEND: dict[str, Dialect] = {

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, DateTime, Engine, Table
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, text
 from sqlalchemy.engine import URL
 from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -123,3 +123,30 @@ class BaseDialect:
     def same_identifier(self, configured: str, reflected: str, sa_dialect: SADialect) -> bool:
         """Whether a configured column name addresses a reflected column (case-insensitive by default)."""
         return configured.lower() == reflected.lower()
+
+    def rename_statements(
+        self, renames: Sequence[tuple[Table, str]], sa_dialect: SADialect
+    ) -> list[Executable]:
+        """Statements renaming each table (to a new name in its own schema), in order, in one transaction."""
+        prepare = sa_dialect.identifier_preparer
+        return [
+            text(f"ALTER TABLE {prepare.format_table(table)} RENAME TO {prepare.quote(new_name)}")
+            for table, new_name in renames
+        ]
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]:
+        """Catalog queries returning (kind, name) of each object that a rename of `table` would break:
+        views and routines reading it, foreign keys referencing it, triggers on it."""
+        raise NotImplementedError(f"no dependent-object check for {self.name}")
+
+    def dependent_objects(self, conn: Connection, table: Table) -> list[str]:
+        """ "kind name" of every object depending on the table (empty: a rename is safe)."""
+        found: set[str] = set()
+        for statement in self.dependents_statements(table, conn.dialect):
+            found.update(f"{kind} {name}" for kind, name in conn.execute(statement))
+        return sorted(found)
+
+
+def sibling(table: Table, name: str) -> Table:
+    """A table called `name` in the same schema, for naming it in SQL (no columns)."""
+    return Table(name, MetaData(), schema=table.schema)

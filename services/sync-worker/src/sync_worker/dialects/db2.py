@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from sqlalchemy import Table, text
@@ -9,6 +10,15 @@ from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.sql.base import Executable
 
 from sync_worker.dialects.base import BaseDialect
+
+# Db2 refuses RENAME TABLE while views, triggers or foreign keys reference the table (SQL0750N); say which.
+_DB2_DEPENDENTS = """\
+SELECT 'view', RTRIM(VIEWSCHEMA) || '.' || VIEWNAME FROM SYSCAT.VIEWDEP
+WHERE BSCHEMA = COALESCE(:schema, CURRENT SCHEMA) AND BNAME = :table AND BTYPE IN ('T', 'S')
+UNION SELECT 'foreign key', CONSTNAME || ' on ' || RTRIM(TABSCHEMA) || '.' || TABNAME FROM SYSCAT.REFERENCES
+WHERE REFTABSCHEMA = COALESCE(:schema, CURRENT SCHEMA) AND REFTABNAME = :table
+UNION SELECT 'trigger', RTRIM(TRIGSCHEMA) || '.' || TRIGNAME FROM SYSCAT.TRIGGERS
+WHERE TABSCHEMA = COALESCE(:schema, CURRENT SCHEMA) AND TABNAME = :table"""
 
 
 class Db2Dialect(BaseDialect):
@@ -35,3 +45,20 @@ class Db2Dialect(BaseDialect):
     def same_identifier(self, configured: str, reflected: str, sa_dialect: SADialect) -> bool:
         # Db2 folds unquoted names to upper case and SQLAlchemy reflects them normalised to lower case.
         return sa_dialect.normalize_name(sa_dialect.denormalize_name(configured)) == reflected
+
+    def rename_statements(
+        self, renames: Sequence[tuple[Table, str]], sa_dialect: SADialect
+    ) -> list[Executable]:
+        # RENAME TABLE is DDL inside the unit of work: both renames commit together. The new name is bare.
+        prepare = sa_dialect.identifier_preparer
+        return [
+            text(f"RENAME TABLE {prepare.format_table(table)} TO {prepare.quote(new_name)}")
+            for table, new_name in renames
+        ]
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]:
+        # The catalog holds unquoted names in upper case.
+        schema = sa_dialect.denormalize_name(table.schema) if table.schema else None
+        return [
+            text(_DB2_DEPENDENTS).bindparams(schema=schema, table=sa_dialect.denormalize_name(table.name))
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, text
@@ -17,6 +18,15 @@ DECLARE @mailbanner_lock int;
 EXEC @mailbanner_lock = sp_getapplock @Resource = :resource, @LockMode = 'Exclusive', \
 @LockOwner = 'Transaction', @LockTimeout = :timeout_ms;
 IF @mailbanner_lock < 0 THROW 51205, 'mailbanner: swap lock not granted', 1;"""
+# Views, functions and procedures reading the table (sp_rename leaves them pointing at a missing name),
+# foreign keys referencing it and triggers on it.
+_MSSQL_DEPENDENTS = """\
+SELECT LOWER(o.type_desc), OBJECT_SCHEMA_NAME(d.referencing_id) + '.' + OBJECT_NAME(d.referencing_id)
+FROM sys.sql_expression_dependencies d JOIN sys.objects o ON o.object_id = d.referencing_id
+WHERE d.referenced_id = OBJECT_ID(:table)
+UNION SELECT 'foreign key', fk.name + ' on ' + OBJECT_SCHEMA_NAME(fk.parent_object_id) + '.'
++ OBJECT_NAME(fk.parent_object_id) FROM sys.foreign_keys fk WHERE fk.referenced_object_id = OBJECT_ID(:table)
+UNION SELECT 'trigger', t.name FROM sys.triggers t WHERE t.parent_id = OBJECT_ID(:table)"""
 
 
 class MSSQLDialect(BaseDialect):
@@ -37,3 +47,19 @@ class MSSQLDialect(BaseDialect):
         return [
             text(_GET_APPLOCK).bindparams(resource=lock_name(table), timeout_ms=int(timeout_seconds) * 1000)
         ]
+
+    def rename_statements(
+        self, renames: Sequence[tuple[Table, str]], sa_dialect: SADialect
+    ) -> list[Executable]:
+        # sp_rename takes the old name schema-qualified and the new one bare; it runs inside the caller's
+        # transaction, so both renames commit or roll back together.
+        prepare = sa_dialect.identifier_preparer
+        return [
+            text("EXEC sp_rename :old_name, :new_name, 'OBJECT'").bindparams(
+                old_name=prepare.format_table(table), new_name=new_name
+            )
+            for table, new_name in renames
+        ]
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]:
+        return [text(_MSSQL_DEPENDENTS).bindparams(table=sa_dialect.identifier_preparer.format_table(table))]

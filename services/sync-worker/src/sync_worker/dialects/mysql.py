@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import ClassVar
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.base import Executable
 
-from sync_worker.dialects.base import BaseDialect, LockNotGranted, lock_name
+from sync_worker.dialects.base import BaseDialect, LockNotGranted, lock_name, sibling
+
+_MYSQL_VIEWS = """\
+SELECT 'view', CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.VIEWS
+WHERE VIEW_DEFINITION LIKE CONCAT('%`', COALESCE(:schema, DATABASE()), '`.`', :table, '`%')"""
+_MYSQL_FOREIGN_KEYS = """\
+SELECT DISTINCT 'foreign key', CONCAT(CONSTRAINT_NAME, ' on ', TABLE_SCHEMA, '.', TABLE_NAME)
+FROM information_schema.KEY_COLUMN_USAGE
+WHERE REFERENCED_TABLE_SCHEMA = COALESCE(:schema, DATABASE()) AND REFERENCED_TABLE_NAME = :table"""
+_MYSQL_TRIGGERS = """\
+SELECT 'trigger', CONCAT(TRIGGER_SCHEMA, '.', TRIGGER_NAME) FROM information_schema.TRIGGERS
+WHERE EVENT_OBJECT_SCHEMA = COALESCE(:schema, DATABASE()) AND EVENT_OBJECT_TABLE = :table"""
 
 
 class MySQLDialect(BaseDialect):
@@ -60,3 +71,21 @@ class MySQLDialect(BaseDialect):
         except DBAPIError:
             # Closing the session is the other way to release; never pool a connection that may hold it.
             conn.invalidate()
+
+    def rename_statements(
+        self, renames: Sequence[tuple[Table, str]], sa_dialect: SADialect
+    ) -> list[Executable]:
+        # One RENAME TABLE with several pairs is atomic: readers never find the live name missing.
+        prepare = sa_dialect.identifier_preparer
+        pairs = ", ".join(
+            f"{prepare.format_table(table)} TO {prepare.format_table(sibling(table, new_name))}"
+            for table, new_name in renames
+        )
+        return [text(f"RENAME TABLE {pairs}")]
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]:
+        # Views name their tables (a view would read the new table, not the one it was checked with).
+        return [
+            text(query).bindparams(schema=table.schema, table=table.name)
+            for query in (_MYSQL_VIEWS, _MYSQL_FOREIGN_KEYS, _MYSQL_TRIGGERS)
+        ]

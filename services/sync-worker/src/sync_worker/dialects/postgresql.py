@@ -10,6 +10,16 @@ from sqlalchemy.sql.base import Executable
 
 from sync_worker.dialects.base import BaseDialect, lock_key
 
+_PG_VIEWS = """\
+SELECT DISTINCT CASE v.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, v.oid::regclass::text
+FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class
+WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = to_regclass(:table) AND v.oid <> d.refobjid"""
+_PG_FOREIGN_KEYS = """\
+SELECT 'foreign key', conname || ' on ' || conrelid::regclass::text FROM pg_constraint
+WHERE contype = 'f' AND confrelid = to_regclass(:table)"""
+_PG_TRIGGERS = """\
+SELECT 'trigger', tgname FROM pg_trigger WHERE tgrelid = to_regclass(:table) AND NOT tgisinternal"""
+
 
 class PostgresDialect(BaseDialect):
     """pg_advisory_xact_lock: a second swap of the same table waits; COMMIT or ROLLBACK releases it.
@@ -39,3 +49,12 @@ class PostgresDialect(BaseDialect):
 
     def same_identifier(self, configured: str, reflected: str, sa_dialect: SADialect) -> bool:
         return self.identifier(configured) == reflected
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]:
+        qualified = sa_dialect.identifier_preparer.format_table(table)
+        # A view or foreign key follows a renamed table by its oid: it would read or guard the backup.
+        return [
+            text(_PG_VIEWS).bindparams(table=qualified),
+            text(_PG_FOREIGN_KEYS).bindparams(table=qualified),
+            text(_PG_TRIGGERS).bindparams(table=qualified),
+        ]

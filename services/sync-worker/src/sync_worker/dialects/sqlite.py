@@ -17,6 +17,12 @@ from sync_worker.dialects.base import BaseDialect
 # SQLite compares datetimes as text, so the stored format must match what legacy rows hold:
 # whole seconds, as SQLite's own datetime() writes them.
 _SECONDS_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"
+# SQLite rewrites views, triggers and foreign keys naming a renamed table, so they would follow the backup.
+_SQLITE_DEPENDENTS = """\
+SELECT type, name FROM sqlite_master
+WHERE type IN ('view', 'trigger') AND lower(sql) LIKE '%' || lower(:table) || '%'
+UNION SELECT 'foreign key', 'of ' || m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+WHERE m.type = 'table' AND lower(f."table") = lower(:table)"""
 _BUSY = 5
 _LOCKED = 6
 
@@ -59,3 +65,6 @@ class SQLiteDialect(BaseDialect):
         if isinstance(code, int) and code & 0xFF in {_BUSY, _LOCKED}:
             return True
         return super().is_retryable(exc)
+
+    def dependents_statements(self, table: Table, sa_dialect: SADialect) -> list[Executable]:
+        return [text(_SQLITE_DEPENDENTS).bindparams(table=table.name)]

@@ -1,0 +1,55 @@
+"""Pausing and resuming a target's sync from the worker's commands, as the API does: state plus audit row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from banner_common.models import AuditEvent, TargetState
+from sync_worker.runs import NEW_TARGET_REASON
+
+
+@dataclass(frozen=True)
+class PauseState:
+    paused: bool
+    reason: str
+
+
+def set_paused(
+    sessions: sessionmaker[Session], name: str, *, paused: bool, reason: str, actor: str
+) -> PauseState:
+    """Pause (with a reason shown to operators) or resume a target; audited in the same transaction."""
+    with sessions() as session, session.begin():
+        state = session.get(TargetState, name)
+        if state is None:
+            state = TargetState(
+                name=name, paused=True, paused_reason=NEW_TARGET_REASON, held=False, applied_change_id=0
+            )
+            session.add(state)
+        before = {"paused": state.paused, "paused_reason": state.paused_reason}
+        state.paused = paused
+        state.paused_reason = reason if paused else ""
+        after = {"paused": state.paused, "paused_reason": state.paused_reason}
+        session.add(
+            AuditEvent(
+                actor=actor,
+                action="target.pause" if paused else "target.resume",
+                object_type="target",
+                object_id=name,
+                before=before,
+                after=after,
+                request_id="",
+                campaign_types="",
+            )
+        )
+        return PauseState(state.paused, state.paused_reason)
+
+
+def pause_state(sessions: sessionmaker[Session], name: str) -> PauseState:
+    """The target's current pause state (a target never seen is paused as a new target)."""
+    with sessions() as session:
+        state = session.get(TargetState, name)
+        if state is None:
+            return PauseState(True, NEW_TARGET_REASON)
+        return PauseState(state.paused, state.paused_reason)
