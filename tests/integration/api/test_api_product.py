@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
+from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from banner_api import create_app
+from banner_api.auth.roles import ROLES
 from banner_api.publish import NullPublisher
 from banner_common.settings import Settings
+from tests.factories import client_with_token
 
 
 def test_openapi_document_validates_and_lists_every_resource(client: FlaskClient) -> None:
@@ -75,3 +80,24 @@ def test_banner_database_down_is_503_with_a_clear_message(settings: Settings) ->
     )
     assert response.status_code == 503
     assert "banner database is unavailable" in response.json["message"]
+
+
+def test_demo_load_prints_a_working_token_for_each_role(app: Flask, settings: Settings) -> None:
+    from banner_common.cli import main
+
+    env = {
+        "MAILBANNER_DATABASE_URL": settings.database_url,
+        "MAILBANNER_STORAGE_DIR": settings.storage_dir,
+        "MAILBANNER_EVENTS_ENABLED": "false",
+        "MAILBANNER_RATE_LIMIT_STORAGE_URL": "memory://",
+    }
+    result = CliRunner().invoke(main, ["demo", "load"], env=env, catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    printed = dict(re.findall(r"^\s+(\w+)\s+demo-\w+\s+(mbt_\S+)$", result.output, re.M))
+    assert sorted(printed) == sorted(ROLES)
+    for role, token in printed.items():
+        me = client_with_token(app, token).get("/api/v1/me")
+        assert (me.status_code, me.json["roles"]) == (200, [role])
+    banners = client_with_token(app, printed["viewer"]).get("/api/v1/banners").json
+    assert banners["total"] == 8
