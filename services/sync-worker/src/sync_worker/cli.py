@@ -1,8 +1,11 @@
-"""mailbanner subcommands of the sync worker: run a sync in-process, list and check targets."""
+"""mailbanner subcommands of the sync worker: run a sync in-process, list and check targets, cut over."""
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 import json
+import sys
 
 import click
 from sqlalchemy import select
@@ -15,9 +18,20 @@ from banner_common.targets import TargetsFileError
 from sync_worker.bootstrap import Runtime, bootstrap
 from sync_worker.check import check_target
 from sync_worker.dialects import dialect_for
-from sync_worker.reconcile import Outcome, reconcile
+from sync_worker.legacy_import import ImportReport, ImportRules, count_legacy_rows, import_legacy
+from sync_worker.reconcile import Outcome, RunResult, reconcile
 from sync_worker.standins import NotAStandin, create_standin_table
 from sync_worker.swap import read_window
+from sync_worker.table_backup import (
+    CutoverRefused,
+    check_backup,
+    check_restore,
+    list_backups,
+    prepare,
+    swap_in_backup,
+    swap_in_new,
+)
+from sync_worker.target_state import set_paused
 from sync_worker.target_table import TargetTable
 
 
@@ -56,6 +70,10 @@ def sync_command(name: str, force: bool) -> None:
             held_diff = state.held_diff if state is not None else None
     finally:
         runtime.dispose()
+    _report_run(name, result, held_diff)
+
+
+def _report_run(name: str, result: RunResult, held_diff: dict[str, object] | None) -> None:
     click.echo(
         f"{name}: {result.outcome.value} (run {result.run_id}, deleted {result.rows_deleted},"
         f" inserted {result.rows_inserted})"
@@ -149,7 +167,217 @@ def rows_command(name: str) -> None:
         runtime.dispose()
 
 
+def _actor() -> str:
+    """Who ran the command, for the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in the environment or password database (containers)
+        return "cli"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@target_group.command("pause", help="Stop syncing the target (the worker records its runs as paused).")
+@click.argument("name")
+@click.option("--reason", default="paused from the command line", show_default=True)
+def pause_command(name: str, reason: str) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        set_paused(runtime.banner_sessions, name, paused=True, reason=reason, actor=_actor())
+    finally:
+        runtime.dispose()
+    click.echo(f"{name}: paused ({reason})")
+
+
+@target_group.command(
+    "resume", help="Start syncing the target and run its first swap at once, in this process."
+)
+@click.argument("name")
+@click.option("--no-sync", is_flag=True, help="Only resume; leave the first swap to the worker.")
+def resume_command(name: str, no_sync: bool) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        set_paused(runtime.banner_sessions, name, paused=False, reason="", actor=_actor())
+        click.echo(f"{name}: resumed")
+        if no_sync:
+            return
+        result = reconcile(
+            runtime.targets[name],
+            banner_sessions=runtime.banner_sessions,
+            target_engine=runtime.target_engines[name],
+            settings=runtime.settings,
+            trigger="manual",
+        )
+        with runtime.banner_sessions() as session:
+            state = session.get(TargetState, name)
+            held_diff = state.held_diff if state is not None else None
+    finally:
+        runtime.dispose()
+    _report_run(name, result, held_diff)
+
+
+@target_group.command("prepare", help="Create <table>_new with the live table's schema and compare them.")
+@click.argument("name")
+def prepare_command(name: str) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        report = prepare(runtime.targets[name], runtime.target_engines[name], _utcnow())
+    except CutoverRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        runtime.dispose()
+    for difference in report.differences:
+        click.echo(f"difference: {difference}")
+    for dependent in report.dependents:
+        click.echo(
+            f"warning: {dependent} depends on the live table; `target backup` will refuse while it exists"
+        )
+    state = "created" if report.created else "exists"
+    click.echo(
+        f"{name}: {report.table} {state}, {'identical to the live table' if report.ok else 'DIFFERENT'}"
+    )
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@target_group.command(
+    "backup",
+    help="Pause the target, then rename the live table to <table>_bak_<UTC> and <table>_new to live.",
+)
+@click.argument("name")
+def backup_command(name: str) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        spec, engine = runtime.targets[name], runtime.target_engines[name]
+        tables = check_backup(spec, engine)
+        set_paused(
+            runtime.banner_sessions,
+            name,
+            paused=True,
+            reason="cut-over: backup of the live table",
+            actor=_actor(),
+        )
+        backup = swap_in_new(spec, engine, _utcnow())
+    except CutoverRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        runtime.dispose()
+    click.echo(f"{name}: paused; {tables.shown(tables.live.name)} renamed to {backup}, {tables.new} is live")
+    click.echo(
+        f"next: `mailbanner target resume {name}`; "
+        f"rollback: `mailbanner target restore {name} --backup {backup}`"
+    )
+
+
+@target_group.command(
+    "restore", help="Pause the target and rename a backup back into place (the live table is kept)."
+)
+@click.argument("name")
+@click.option("--backup", "backup", required=True, help="The backup table, as `target backups` lists it.")
+def restore_command(name: str, backup: str) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        spec, engine = runtime.targets[name], runtime.target_engines[name]
+        tables = check_restore(spec, engine, backup)
+        set_paused(
+            runtime.banner_sessions, name, paused=True, reason=f"cut-over: restored {backup}", actor=_actor()
+        )
+        replaced = swap_in_backup(spec, engine, backup, _utcnow())
+    except CutoverRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        runtime.dispose()
+    click.echo(
+        f"{name}: paused; {backup} is live again as {tables.live.name}; the replaced table is {replaced}"
+    )
+
+
+@target_group.command("backups", help="List the target's backup tables with their row counts.")
+@click.argument("name")
+def backups_command(name: str) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        backups = list_backups(runtime.targets[name], runtime.target_engines[name])
+    finally:
+        runtime.dispose()
+    for backup in backups:
+        click.echo(f"{backup.name}\t{backup.taken_at:%Y-%m-%d %H:%M:%S} UTC\t{backup.rows} rows")
+    click.echo(f"{len(backups)} backups of {name}")
+
+
+def _print_import(report: ImportReport) -> None:
+    for rejected in report.rejected:
+        click.echo(f"rejected row {rejected.number}: {rejected.reason} [{rejected.shown}]")
+    click.echo(
+        f"{report.target}: read {report.rows_read} rows, rejected {len(report.rejected)}, "
+        f"widened {report.rows_widened} partial-day rows to whole days, merged {report.duplicates} duplicates"
+    )
+    click.echo(
+        f"days: {report.days_imported} imported, "
+        f"{report.days_already_planned} already planned (left as they are)"
+    )
+    click.echo(
+        f"banners: {report.banners_created} created, {report.banners_reused} reused; "
+        f"schedule entries: {report.entries_created} created"
+    )
+    if report.dry_run:
+        click.echo("dry run: nothing was written")
+    elif report.change_id is not None:
+        click.echo(f"schedule change {report.change_id} recorded for {report.first_day}..{report.last_day}")
+
+
+@click.command("import-legacy", help="Import the banners a target's table holds into the banner database.")
+@click.argument("name")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only rows showing on or after DATE."
+)
+@click.option("--dry-run", is_flag=True, help="Read, check and count; write nothing.")
+@click.option(
+    "--campaign-type", help="Campaign type of the imported banners (default: information, or the first)."
+)
+def import_legacy_command(
+    name: str, since: dt.datetime | None, dry_run: bool, campaign_type: str | None
+) -> None:
+    runtime = _runtime()
+    try:
+        _named(runtime, name)
+        settings, spec, engine = runtime.settings, runtime.targets[name], runtime.target_engines[name]
+        kinds = settings.campaign_types
+        kind = campaign_type or ("information" if "information" in kinds else kinds[0])
+        if kind not in kinds:
+            raise click.BadParameter(f"one of {', '.join(kinds)}", param_hint="--campaign-type")
+        rules = ImportRules(
+            target=TargetTable.for_spec(spec, settings.tz, dialect_for(engine.url)),
+            link_max_length=settings.link_max_length,
+            allowed_hosts=settings.link_allowed_hosts,
+            since=since.date() if since else None,
+        )
+        total = count_legacy_rows(engine, rules.target, rules.since)
+        with click.progressbar(length=total, label=f"reading {name}", file=sys.stderr) as bar:
+            report = import_legacy(
+                engine,
+                runtime.banner_sessions,
+                rules,
+                campaign_type=kind,
+                actor=_actor(),
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+    finally:
+        runtime.dispose()
+    _print_import(report)
+
+
 def register(main: click.Group) -> None:
     """Add this module's commands to the mailbanner group."""
     main.add_command(sync_command)
     main.add_command(target_group)
+    main.add_command(import_legacy_command)
