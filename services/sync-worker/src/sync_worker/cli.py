@@ -17,20 +17,13 @@ from banner_common.settings import Settings, SettingsError
 from banner_common.targets import TargetsFileError
 from sync_worker.bootstrap import Runtime, bootstrap
 from sync_worker.check import check_target
+from sync_worker.cutover import backup_target, restore_target
 from sync_worker.dialects import dialect_for
 from sync_worker.legacy_import import ImportReport, ImportRules, count_legacy_rows, import_legacy
 from sync_worker.reconcile import Outcome, RunResult, reconcile
 from sync_worker.standins import NotAStandin, create_standin_table
 from sync_worker.swap import read_window
-from sync_worker.table_backup import (
-    CutoverRefused,
-    check_backup,
-    check_restore,
-    list_backups,
-    prepare,
-    swap_in_backup,
-    swap_in_new,
-)
+from sync_worker.table_backup import CutoverRefused, list_backups, prepare
 from sync_worker.target_state import set_paused
 from sync_worker.target_table import TargetTable
 
@@ -254,24 +247,17 @@ def backup_command(name: str) -> None:
     runtime = _runtime()
     try:
         _named(runtime, name)
-        spec, engine = runtime.targets[name], runtime.target_engines[name]
-        tables = check_backup(spec, engine)
-        set_paused(
-            runtime.banner_sessions,
-            name,
-            paused=True,
-            reason="cut-over: backup of the live table",
-            actor=_actor(),
-        )
-        backup = swap_in_new(spec, engine, _utcnow())
+        engine = runtime.target_engines[name]
+        sessions = runtime.banner_sessions
+        swapped = backup_target(runtime.targets[name], engine, sessions, actor=_actor(), now=_utcnow())
     except CutoverRefused as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         runtime.dispose()
-    click.echo(f"{name}: paused; {tables.shown(tables.live.name)} renamed to {backup}, {tables.new} is live")
+    click.echo(f"{name}: paused; {swapped.live} renamed to {swapped.kept_as}, {swapped.put_in} is live")
     click.echo(
         f"next: `mailbanner target resume {name}`; "
-        f"rollback: `mailbanner target restore {name} --backup {backup}`"
+        f"rollback: `mailbanner target restore {name} --backup {swapped.kept_as}`"
     )
 
 
@@ -284,18 +270,16 @@ def restore_command(name: str, backup: str) -> None:
     runtime = _runtime()
     try:
         _named(runtime, name)
-        spec, engine = runtime.targets[name], runtime.target_engines[name]
-        tables = check_restore(spec, engine, backup)
-        set_paused(
-            runtime.banner_sessions, name, paused=True, reason=f"cut-over: restored {backup}", actor=_actor()
+        engine, sessions = runtime.target_engines[name], runtime.banner_sessions
+        swapped = restore_target(
+            runtime.targets[name], engine, sessions, backup, actor=_actor(), now=_utcnow()
         )
-        replaced = swap_in_backup(spec, engine, backup, _utcnow())
     except CutoverRefused as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         runtime.dispose()
     click.echo(
-        f"{name}: paused; {backup} is live again as {tables.live.name}; the replaced table is {replaced}"
+        f"{name}: paused; {backup} is live again as {swapped.live}; the replaced table is {swapped.kept_as}"
     )
 
 
