@@ -31,14 +31,22 @@ def test_emptied_schedule_with_a_full_target_is_held() -> None:
     assert "no rows" in reason
 
 
-def test_deleting_more_than_the_share_is_held_and_exactly_the_share_is_not() -> None:
+def test_shrinking_by_more_than_the_share_is_held_and_exactly_the_share_is_not() -> None:
     actual = [key("a"), key("b"), key("c"), key("d")]
-    half_changed = WindowDiff.of([key("a"), key("b"), key("x"), key("y")], actual)
+    halved = WindowDiff.of([key("a"), key("x")], actual)
 
-    assert hold_reason(half_changed, 0.5) is None
-    held = hold_reason(half_changed, 0.49)
+    assert hold_reason(halved, 0.5) is None
+    held = hold_reason(halved, 0.49)
     assert held is not None
-    assert "2 of the target's 4 rows" in held
+    assert "losing 2 of the target's 4" in held
+
+
+def test_rewriting_every_row_without_losing_any_is_never_held() -> None:
+    actual = [key("a", 1), key("b", 2), key("c", 3)]
+    reordered_and_edited = WindowDiff.of([key("c", 1), key("b", 2), key("a2", 3)], actual)
+
+    assert reordered_and_edited.remove_count == 2
+    assert hold_reason(reordered_and_edited, 0.01) is None
 
 
 def test_filling_an_empty_target_is_never_held() -> None:

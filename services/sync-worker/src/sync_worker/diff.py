@@ -79,12 +79,19 @@ class WindowDiff:
 
 
 def hold_reason(diff: WindowDiff, max_delete_share: float) -> str | None:
-    """Why this swap must wait for an operator, or None when it may go ahead."""
+    """Why this swap must wait for an operator, or None when it may go ahead.
+
+    The guard is against losing delivery content, so it weighs how far the window would shrink, not
+    how many rows differ: reordering a day or editing a link rewrites rows but keeps them all, while
+    a wrongly emptied schedule removes rows with nothing in their place.
+    """
     if diff.desired_count == 0 and diff.actual_count > 0:
         return f"the schedule has no rows in the window but the target holds {diff.actual_count}"
-    if diff.actual_count and diff.remove_count / diff.actual_count > max_delete_share:
+    shrink = diff.actual_count - diff.desired_count
+    if diff.actual_count and shrink / diff.actual_count > max_delete_share:
         return (
-            f"the swap would delete {diff.remove_count} of the target's {diff.actual_count} rows"
-            f" in the window, more than the allowed share {max_delete_share:g}"
+            f"the swap would shrink the window from {diff.actual_count} to {diff.desired_count} rows,"
+            f" losing {shrink} of the target's {diff.actual_count}: more than the allowed share"
+            f" {max_delete_share:g}"
         )
     return None
