@@ -1,0 +1,1 @@
+"""Fault-injection tests: real processes, real databases, faults injected on purpose."""
