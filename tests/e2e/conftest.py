@@ -83,8 +83,9 @@ class Response:
 class HttpApi:
     """A small JSON client over urllib, so the tests talk HTTP to the real server."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, token: str) -> None:
         self.base_url = base_url
+        self.token = token
 
     def request(
         self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None
@@ -92,6 +93,7 @@ class HttpApi:
         data = None if json_body is None else json.dumps(json_body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Accept", "application/json")
+        request.add_header("Authorization", f"Bearer {self.token}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
         for name, value in (headers or {}).items():
@@ -128,6 +130,7 @@ class HttpApi:
     def _send_raw(self, path: str, data: bytes, boundary: str) -> Response:
         request = urllib.request.Request(self.base_url + path, data=data, method="POST")
         request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        request.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(request, timeout=10) as reply:
                 return Response(reply.status, dict(reply.headers), json.loads(reply.read()))
@@ -256,7 +259,7 @@ def system(tmp_path: Path) -> Iterator[System]:
         )
         for name, argv in commands.items()
     ]
-    api = HttpApi(f"http://127.0.0.1:{port}")
+    api = HttpApi(f"http://127.0.0.1:{port}", _issue_token(env, "e2e-planner", ["planner", "operator"]))
     system = System(
         api=api,
         redis=redis,
@@ -286,6 +289,16 @@ def system(tmp_path: Path) -> Iterator[System]:
             conn.execute(sa.text(f"DROP DATABASE {maria_db}"))
         admin.dispose()
         maria_admin.dispose()
+
+
+def _issue_token(env: dict[str, str], user: str, roles: list[str]) -> str:
+    """A real user and token, made with the operator's own commands."""
+    role_args = [arg for role in roles for arg in ("--role", role)]
+    subprocess.run([MAILBANNER, "user", "create", user, *role_args], env=env, check=True, capture_output=True)
+    issued = subprocess.run(
+        [MAILBANNER, "user", "token", user, "--quiet"], env=env, check=True, capture_output=True, text=True
+    )
+    return issued.stdout.strip()
 
 
 def _healthy(api: HttpApi) -> bool:
