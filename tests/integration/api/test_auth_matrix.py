@@ -374,8 +374,10 @@ def test_writes_are_rate_limited_per_user_and_reads_are_not(settings: Settings) 
     create_user(app, "other", ["operator"])
     busy = client_with_token(app, issue_token(app, "busy"))
     other = client_with_token(app, issue_token(app, "other"))
-    statuses = [busy.post("/api/v1/sync/targets/mass/pause").status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]
+    responses = [busy.post("/api/v1/sync/targets/mass/pause") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert 1 <= int(responses[2].headers["Retry-After"]) <= 60
+    assert responses[2].json["code"] == 429
     assert busy.get("/api/v1/sync/status").status_code == 200
     assert other.post("/api/v1/sync/targets/mass/pause").status_code == 200
     app.extensions["mailbanner"].engine.dispose()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -82,7 +84,7 @@ def _check(gate: Gate) -> ResponseReturnValue | None:
     if gate.failed_auth_limit is not None and not _within(
         gate, gate.failed_auth_limit, "auth-failed", client
     ):
-        return _refusal(HTTPStatus.TOO_MANY_REQUESTS, "too many failed authentications; wait and retry")
+        return _too_many(gate, gate.failed_auth_limit, ("auth-failed", client), "failed authentications")
     try:
         principal = authenticate(request.headers.get("Authorization"), gate.session_factory, gate.oidc)
     except AuthenticationFailed as exc:
@@ -107,7 +109,7 @@ def _check(gate: Gate) -> ResponseReturnValue | None:
         and gate.write_limit is not None
         and not _hit(gate, gate.write_limit, "writes", principal.name)
     ):
-        return _refusal(HTTPStatus.TOO_MANY_REQUESTS, "too many changes in a short time; wait and retry")
+        return _too_many(gate, gate.write_limit, ("writes", principal.name), "changes")
     g.principal = principal
     return None
 
@@ -139,10 +141,20 @@ def _hit(gate: Gate, limit: RateLimitItem, *keys: str) -> bool:
         return True
 
 
-def _refusal(status: HTTPStatus, message: str) -> ResponseReturnValue:
+def _too_many(gate: Gate, limit: RateLimitItem, keys: tuple[str, str], what: str) -> ResponseReturnValue:
+    try:
+        reset = gate.limiter.limiter.get_window_stats(limit, *keys).reset_time
+        wait = max(1, math.ceil(reset - time.time()))
+    except Exception:  # the store went away: only the hint is lost
+        wait = limit.get_expiry()
+    body, status, headers = _refusal(
+        HTTPStatus.TOO_MANY_REQUESTS, f"too many {what} (limit {limit}); retry in {wait} s"
+    )
+    return body, status, {**headers, "Retry-After": str(wait)}
+
+
+def _refusal(status: HTTPStatus, message: str) -> tuple[Response, int, dict[str, str]]:
     headers: dict[str, str] = {}
     if status == HTTPStatus.UNAUTHORIZED:
         headers["WWW-Authenticate"] = 'Bearer realm="mailbanner"'
-    if status == HTTPStatus.TOO_MANY_REQUESTS:
-        headers["Retry-After"] = "60"
     return jsonify(error_body(int(status), message)), int(status), headers
