@@ -18,6 +18,7 @@ from sync_worker.target_table import TargetTable
 
 STAMP_FORMAT = "%Y%m%d%H%M%S"
 _STAMP_DIGITS = 14
+_MAX_NAME_TRIES = 60
 # The suffix given to copied index and constraint names (unique per schema on PostgreSQL, SQLite, Db2);
 # an earlier suffix is replaced, so names do not grow with each rehearsal.
 _COPY_SUFFIX = re.compile(r"_n\d{14}$", re.IGNORECASE)
@@ -221,6 +222,16 @@ def _refuse_dependents(engine: Engine, tables: CutoverTables) -> None:
         )
 
 
+def _free_backup_name(engine: Engine, tables: CutoverTables, now: dt.datetime) -> str:
+    """`<table>_bak_<UTC stamp>`, a second later if taken (a backup and a restore in the same second)."""
+    existing = {name.lower() for name in inspect(engine).get_table_names(schema=tables.schema)}
+    for seconds in range(_MAX_NAME_TRIES):
+        name = tables.backup(now + dt.timedelta(seconds=seconds))
+        if name.lower() not in existing:
+            return name
+    raise CutoverRefused(f"no free backup name near {tables.backup(now)}")
+
+
 def _rename(engine: Engine, tables: CutoverTables, renames: list[tuple[str, str]], timeout: int) -> None:
     """Run the renames in one transaction, holding the swap lock so no swap runs in between."""
     pairs = [(tables.table(old), new) for old, new in renames]
@@ -249,9 +260,7 @@ def swap_in_new(spec: TargetSpec, engine: Engine, now: dt.datetime) -> str:
     Call check_backup first (and pause the target's sync in between).
     """
     tables = CutoverTables.of(spec, engine)
-    backup = tables.backup(now)
-    if _exists(engine, tables, backup):
-        raise CutoverRefused(f"{tables.shown(backup)} exists already; try again in a second")
+    backup = _free_backup_name(engine, tables, now)
     _rename(
         engine,
         tables,
@@ -280,9 +289,7 @@ def swap_in_backup(spec: TargetSpec, engine: Engine, backup: str, now: dt.dateti
     The replaced table is kept as a backup itself, so a restore can be undone like a backup.
     """
     tables = CutoverTables.of(spec, engine)
-    replaced = tables.backup(now)
-    if _exists(engine, tables, replaced):
-        raise CutoverRefused(f"{tables.shown(replaced)} exists already; try again in a second")
+    replaced = _free_backup_name(engine, tables, now)
     _rename(
         engine, tables, [(tables.live.name, replaced), (backup, tables.live.name)], spec.lock_timeout_seconds
     )
