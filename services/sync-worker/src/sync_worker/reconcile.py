@@ -93,7 +93,15 @@ def reconcile(
     with banner_sessions() as session:
         # Read before the schedule: a change committed in between is then applied but not claimed.
         high = latest_change_id(session)
-        desired = target.keys_of(delivery_rows(session, spec.name, window, settings.tz, spec.priority_order))
+        rows = delivery_rows(
+            session,
+            spec.name,
+            window,
+            settings.tz,
+            spec.priority_order,
+            approved_only=settings.approval_required,
+        )
+        desired = target.keys_of(rows)
 
     try:
         actual = read_window(target_engine, target, window)
