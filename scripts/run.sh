@@ -14,7 +14,8 @@ mkdir -p var/log var/targets
 
 mailbanner db upgrade
 mailbanner target create-standins
-mailbanner demo load
+mailbanner demo load | tee var/demo-tokens.txt
+viewer_token=$(awk '$1 == "viewer" {print $3}' var/demo-tokens.txt)
 
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -33,10 +34,11 @@ cat <<INFO
 
 Mailbanner is running (logs in var/log/):
   API docs      http://127.0.0.1:${MAILBANNER_PORT}/api/v1/docs
-  Calendar      curl 'http://127.0.0.1:${MAILBANNER_PORT}/api/v1/calendar?month=${month}&target=personalized'
-  Preview       http://127.0.0.1:${MAILBANNER_PORT}/api/v1/preview?date=$(date +%F)&target=mass&format=html
-  Sync status   curl http://127.0.0.1:${MAILBANNER_PORT}/api/v1/sync/status
-  Target rows   mailbanner target rows personalized
+  Tokens        var/demo-tokens.txt (one per role; send as "Authorization: Bearer <token>")
+  Calendar      curl -H "Authorization: Bearer ${viewer_token}" 'http://127.0.0.1:${MAILBANNER_PORT}/api/v1/calendar?month=${month}&target=personalized'
+  Preview       curl -H "Authorization: Bearer ${viewer_token}" 'http://127.0.0.1:${MAILBANNER_PORT}/api/v1/preview?date=$(date +%F)&target=mass&format=html'
+  Sync status   curl -H "Authorization: Bearer ${viewer_token}" http://127.0.0.1:${MAILBANNER_PORT}/api/v1/sync/status
+  Target rows   MAILBANNER_TARGETS_FILE=${MAILBANNER_TARGETS_FILE} .venv/bin/mailbanner target rows personalized
 Press Ctrl-C to stop.
 INFO
 wait -n "${pids[@]}"
