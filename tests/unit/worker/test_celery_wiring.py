@@ -122,3 +122,13 @@ def test_command_lines_run_the_worker_on_the_sync_queue_only() -> None:
     assert worker_argv(1, "DEBUG", "sync-1@host")[-1] == "--hostname=sync-1@host"
     assert flower_argv("127.0.0.1", 5555) == ["flower", "--address=127.0.0.1", "--port=5555"]
     assert beat_argv("INFO") == ["beat", "--loglevel=INFO"]
+
+
+def test_worker_options_come_from_settings_and_are_checked() -> None:
+    settings = Settings.from_env(
+        {"MAILBANNER_SYNC_TIME_LIMIT_SECONDS": "120", "MAILBANNER_SYNC_SOFT_TIME_LIMIT_SECONDS": "100"}
+    )
+    options = WorkerOptions.from_settings(settings)
+    assert (options.soft_time_limit_seconds, options.time_limit_seconds) == (100, 120)
+    with pytest.raises(ValueError, match="lock TTL"):
+        WorkerOptions.from_settings(Settings.from_env({"MAILBANNER_SYNC_LOCK_TTL_SECONDS": "60"}))

@@ -95,7 +95,32 @@ class Settings:
     )
     swap_max_delete_share: float = field(
         default=0.5,
-        metadata={"doc": "A swap deleting more than this share of a window's rows is held for an operator."},
+        metadata={
+            "doc": "A swap that would shrink a window by more than this share is held for an operator."
+        },
+    )
+    sync_soft_time_limit_seconds: float = field(
+        default=600.0, metadata={"doc": "A sync task is asked to stop after this long (Celery soft limit)."}
+    )
+    sync_time_limit_seconds: float = field(
+        default=660.0, metadata={"doc": "A sync task is killed after this long; its transaction rolls back."}
+    )
+    sync_max_retries: int = field(
+        default=8,
+        metadata={"doc": "Retries of a sync that failed on a connection, deadlock or lock timeout."},
+    )
+    sync_retry_backoff_base_seconds: float = field(
+        default=5.0, metadata={"doc": "First retry delay; it doubles each retry, with jitter."}
+    )
+    sync_retry_backoff_max_seconds: float = field(default=300.0, metadata={"doc": "Longest retry delay."})
+    sync_lock_ttl_seconds: float = field(
+        default=900.0, metadata={"doc": "Expiry of a target's run lock in Redis (above the time limit)."}
+    )
+    broker_visibility_timeout_seconds: float = field(
+        default=3600.0,
+        metadata={
+            "doc": "Redis redelivers an unacknowledged task after this long (above limits and retries)."
+        },
     )
     approval_required: bool = field(
         default=False,

@@ -35,6 +35,20 @@ class WorkerOptions:
     visibility_timeout_seconds: float = 3600.0
     coordination_key_prefix: str = "mailbanner:sync:"
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerOptions:
+        options = cls(
+            soft_time_limit_seconds=settings.sync_soft_time_limit_seconds,
+            time_limit_seconds=settings.sync_time_limit_seconds,
+            max_retries=settings.sync_max_retries,
+            retry_backoff_base_seconds=settings.sync_retry_backoff_base_seconds,
+            retry_backoff_max_seconds=settings.sync_retry_backoff_max_seconds,
+            lock_ttl_seconds=settings.sync_lock_ttl_seconds,
+            visibility_timeout_seconds=settings.broker_visibility_timeout_seconds,
+        )
+        options.validate()
+        return options
+
     def validate(self) -> None:
         if not 0 < self.soft_time_limit_seconds < self.time_limit_seconds:
             raise ValueError("the soft time limit must be positive and below the hard time limit")
@@ -215,7 +229,7 @@ def make_celery(
     """The worker's Celery app with its tasks registered. Does not connect to anything."""
     from sync_worker.tasks import register_tasks
 
-    options = options or WorkerOptions()
+    options = options or WorkerOptions.from_settings(settings)
     options.validate()
     app = Celery("sync_worker", set_as_current=False)
     app.conf.update(celery_config(settings, options))
