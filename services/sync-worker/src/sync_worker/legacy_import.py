@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from banner_common.delivery import DayWindow, PriorityOrder, day_start
@@ -200,26 +200,34 @@ def map_row(values: Sequence[Any], rules: ImportRules, urls: _UrlChecks) -> Mapp
     return MappedRow(image_url, link_url, rank, first, last, widened)
 
 
-def _legacy_select(target: TargetTable, since: dt.date | None) -> Any:
+def _legacy_filter(target: TargetTable, since: dt.date | None) -> list[ColumnElement[bool]]:
+    if since is None:
+        return []
+    return [target.table.c[target.spec.columns.end_at] > target.stored(day_start(since, target.tz))]
+
+
+def _legacy_select(target: TargetTable, since: dt.date | None) -> Select[Any]:
     names = target.spec.columns
     columns = target.table.c
     fields = (names.image_url, names.link_url, names.priority, names.start_at, names.end_at)
-    query = select(*(columns[name] for name in fields)).order_by(
-        columns[names.start_at], columns[names.priority], columns[names.image_url], columns[names.link_url]
+    return (
+        select(*(columns[name] for name in fields))
+        .where(*_legacy_filter(target, since))
+        .order_by(
+            columns[names.start_at],
+            columns[names.priority],
+            columns[names.image_url],
+            columns[names.link_url],
+        )
     )
-    if since is not None:
-        query = query.where(columns[names.end_at] > target.stored(day_start(since, target.tz)))
-    return query
 
 
 def count_legacy_rows(engine: Engine, target: TargetTable, since: dt.date | None) -> int:
     """How many rows an import would read (for a progress bar)."""
+    # Not a count over _legacy_select: SQL Server refuses ORDER BY in a subquery.
+    query = select(func.count()).select_from(target.table).where(*_legacy_filter(target, since))
     with engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).select_from(_legacy_select(target, since).subquery())
-            ).scalar_one()
-        )
+        return int(conn.execute(query).scalar_one())
 
 
 def read_legacy_rows(engine: Engine, target: TargetTable, since: dt.date | None) -> Iterator[Sequence[Any]]:
