@@ -543,3 +543,105 @@ def retry_until(deadline_seconds: float, call: Any, *args: Any) -> Response:
         if response.status != 503 or time.monotonic() > deadline:
             return response
         time.sleep(0.2)
+
+
+class Planner:
+    """Random planner edits through the HTTP API, with every response status counted.
+
+    The expected target rows are read back from the API (the schedule as the banner database holds
+    it), never from the worker, so a request whose outcome the client could not see is still judged.
+    """
+
+    def __init__(self, api: ApiClient, targets: tuple[str, ...], days: list[dt.date], rng: Any) -> None:
+        self.api = api
+        self.targets = targets
+        self.days = days
+        self.rng = rng
+        self.banners: list[int] = []
+        self.statuses: Counter[int] = Counter()
+        self.unanswered = 0
+        self.edits = 0
+        self._serial = 0
+
+    def _call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        try:
+            response = self.api.request(method, path, body, headers)
+        except OSError:
+            self.unanswered += 1
+            return Response(0, {}, None)
+        self.statuses[response.status] += 1
+        return response
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500 and status != 503)
+
+    def add_banner(self) -> int | None:
+        self._serial += 1
+        fields = {"title": f"Banner {self._serial}", "link_url": self._link(), "campaign_type": "sale"}
+        try:
+            response = self.api.multipart("/api/v1/banners", fields, "banner.png", png())
+        except OSError:
+            self.unanswered += 1
+            return None
+        self.statuses[response.status] += 1
+        if response.status != 201:
+            return None
+        self.banners.append(int(response.body["id"]))
+        return self.banners[-1]
+
+    def _link(self) -> str:
+        self._serial += 1
+        return f"https://shop.example.com/p/{self._serial}"
+
+    def edit(self) -> str:
+        """One random edit; returns its kind."""
+        self.edits += 1
+        kind = self.rng.choice(["link", "place", "remove", "reorder"])
+        if not self.banners or kind == "link":
+            self.edit_link()
+            return "link"
+        banner = self.rng.choice(self.banners)
+        first = self.rng.choice(self.days)
+        last = min(first + dt.timedelta(days=self.rng.randint(0, 4)), self.days[-1])
+        targets = self.rng.sample(list(self.targets), self.rng.randint(1, len(self.targets)))
+        if kind == "place":
+            body = {"banner_id": banner, "start_date": first.isoformat(), "end_date": last.isoformat()}
+            self._call("POST", "/api/v1/schedule", {**body, "targets": targets})
+        elif kind == "remove":
+            query = f"banner_id={banner}&start_date={first}&end_date={last}&targets={','.join(targets)}"
+            self._call("DELETE", f"/api/v1/schedule?{query}")
+        else:
+            self.reorder(first, targets[0])
+        return kind
+
+    def edit_link(self) -> None:
+        if not self.banners:
+            self.add_banner()
+            return
+        banner = self.rng.choice(self.banners)
+        current = self._call("GET", f"/api/v1/banners/{banner}")
+        if current.status == 200:
+            body = {"link_url": self._link()}
+            self._call("PATCH", f"/api/v1/banners/{banner}", body, {"If-Match": current.headers["ETag"]})
+
+    def reorder(self, day: dt.date, target: str) -> None:
+        path = f"/api/v1/schedule/days/{day}?target={target}"
+        current = self._call("GET", path)
+        if current.status != 200 or len(current.body["entries"]) < 2:
+            return
+        ids = [entry["id"] for entry in current.body["entries"]]
+        self.rng.shuffle(ids)
+        self._call("PUT", path, {"entry_ids": ids}, {"If-Match": current.headers["ETag"]})
+
+    def expected_rows(self, target: str) -> Counter[Row]:
+        """The rows the target must hold, from the schedule the API reads back day by day."""
+        plan = Plan()
+        for day in self.days:
+            response = self.api.request("GET", f"/api/v1/schedule/days/{day}?target={target}")
+            assert response.status == 200, response.body
+            entries = sorted(response.body["entries"], key=lambda entry: entry["position"])
+            plan.days[(target, day)] = [entry["banner"]["link_url"] for entry in entries]
+        return plan.rows(target)

@@ -27,6 +27,15 @@ _EXTEND = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0
 """
+# Claim (or keep) the one retry chain of a target: free, or already this chain's, then (re)set with a TTL.
+_CLAIM_RETRY = """
+local holder = redis.call('get', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
 _FORCE_FIELD = "force"
 _TRIGGER_FIELD_PREFIX = "trigger:"
 
@@ -68,6 +77,7 @@ class TargetCoordinator(Generic[R]):
         self._precedence = tuple(trigger_precedence)
         self._release = redis.register_script(_RELEASE)
         self._extend = redis.register_script(_EXTEND)
+        self._claim_retry = redis.register_script(_CLAIM_RETRY)
 
     def lock_key(self, target: str) -> str:
         return f"{self._prefix}{target}:lock"
@@ -77,6 +87,19 @@ class TargetCoordinator(Generic[R]):
 
     def started_key(self, target: str) -> str:
         return f"{self._prefix}{target}:started"
+
+    def retry_key(self, target: str) -> str:
+        return f"{self._prefix}{target}:retry"
+
+    def claim_retry(self, target: str, chain: str, hold_seconds: float) -> bool:
+        """Make `chain` (a task id, kept across its retries) the one retry chain of `target` for
+        `hold_seconds`; False when another chain holds the claim.
+
+        Without it every failed reconcile (one per beat period during an outage) started a backoff
+        chain of its own, so the attempts per target grew with the outage instead of backing off.
+        """
+        hold_ms = max(1, int(hold_seconds * 1000))
+        return bool(self._claim_retry(keys=[self.retry_key(target)], args=[chain, hold_ms]))
 
     def clock(self) -> float:
         """Redis' own clock, so stamps taken by workers on different hosts compare safely."""

@@ -38,6 +38,11 @@ def register_tasks(app: Celery, context: WorkerContext) -> None:
                 log.error("sync_retries_exhausted", target=target, error=last.error, retries=retries)
             else:
                 countdown = retry_countdown(retries, context.options)
+                # The claim lasts until the retry has run to its time limit; a lost chain frees it then.
+                hold = countdown + context.options.time_limit_seconds
+                if not context.coordinator.claim_retry(target, str(self.request.id), hold):
+                    log.info("sync_retry_left_to_other_chain", target=target, error=last.error)
+                    return str(last.outcome)
                 log.warning("sync_retry_scheduled", target=target, error=last.error, countdown=countdown)
                 raise self.retry(countdown=countdown, max_retries=context.options.max_retries)
         return str(last.outcome)
