@@ -124,6 +124,7 @@ def test_registering_a_good_image_stores_it_and_serves_it_at_its_url(
         1,
     )
     assert body["image_url"].startswith("http://banners.test/images/")
+    assert body["source"] == "registered"
     [row] = banner_rows(app)
     assert (row.id, row.title, row.image_url, row.image_content_type) == (
         body["id"],

@@ -83,6 +83,7 @@ def test_imported_banners_are_marked_external_and_their_entries_arrive_approved(
         assert (week.image_key, week.image_width, week.image_height) == (None, 0, 0)
         assert week.image_content_type == "image/gif"
         assert week.campaign_type == "sale"
+        assert week.source == "imported"
         entry = session.scalars(sa.select(ScheduleEntry).where(ScheduleEntry.banner_id == week.id)).first()
         assert entry is not None
         assert (entry.approval, entry.approved_position) == ("approved", entry.position)

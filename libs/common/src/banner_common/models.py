@@ -59,6 +59,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+BANNER_REGISTERED = "registered"
+BANNER_IMPORTED = "imported"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -78,6 +82,10 @@ class Banner(Base):
     link_url: Mapped[str] = mapped_column(String(2048))
     campaign_type: Mapped[str] = mapped_column(String(50), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # "registered" through the API, or "imported" from a legacy delivery table at cut-over.
+    source: Mapped[str] = mapped_column(
+        String(20), default=BANNER_REGISTERED, server_default=BANNER_REGISTERED, index=True
+    )
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

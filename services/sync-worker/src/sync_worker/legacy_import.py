@@ -19,6 +19,7 @@ from banner_common.delivery import DayWindow, PriorityOrder, day_start
 from banner_common.links import LinkRejected, check_link_url
 from banner_common.models import (
     APPROVED,
+    BANNER_IMPORTED,
     AuditEvent,
     Banner,
     ScheduleChange,
@@ -337,6 +338,7 @@ def _banner_row(
         "link_url": link_url,
         "campaign_type": campaign_type,
         "notes": note,
+        "source": BANNER_IMPORTED,
         "archived": False,
         "created_at": now,
         "updated_at": now,

@@ -29,6 +29,7 @@ class BannerSchema(Schema):
     link_url = fields.String()
     campaign_type = fields.String()
     notes = fields.String()
+    source = fields.String(metadata={"description": '"registered", or "imported" from a legacy table'})
     archived = fields.Boolean()
     archived_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
