@@ -17,6 +17,7 @@ from banner_common.targets import TargetSpec
 from sync_worker.delivery_guard import sending_at
 from sync_worker.dialects import Dialect, dialect_for
 from sync_worker.diff import WindowDiff, hold_reason
+from sync_worker.metrics import observe_run
 from sync_worker.runs import RunRecord, begin_run, finish_run, latest_change_id
 from sync_worker.swap import read_window, swap_window
 from sync_worker.target_table import TargetTable
@@ -44,7 +45,15 @@ class RunResult:
 
 
 def _error_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    """The error, and the one it interrupted when it was raised while handling another (e.g. a time limit
+    hit mid-query makes the connection's cleanup fail: the record must name the time limit too)."""
+    text = f"{type(exc).__name__}: {exc}"
+    root = exc
+    while root.__context__ is not None:
+        root = root.__context__
+    if root is not exc and root is not exc.__cause__:
+        text += f" (raised while handling {type(root).__name__}: {root})"
+    return text
 
 
 def reconcile(
@@ -74,6 +83,7 @@ def reconcile(
 
     def finish(record: RunRecord, retryable: bool = False) -> RunResult:
         finish_run(banner_sessions, run_id=run_id, target=spec.name, record=record, finished_at=utcnow())
+        observe_run(banner_sessions, run_id)
         outcome = Outcome(record.outcome)
         log.info("sync.run", target=spec.name, trigger=trigger, run_id=run_id, outcome=outcome.value)
         return RunResult(
