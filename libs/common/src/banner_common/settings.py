@@ -181,6 +181,23 @@ class Settings:
     oidc_name_claim: str = field(
         default="preferred_username", metadata={"doc": "Claim naming an OIDC caller in the audit trail."}
     )
+    metrics_token: str = field(
+        default="",
+        metadata={
+            "doc": "Bearer token Prometheus sends to read the API's /metrics; empty: /metrics is public "
+            "(then keep it inside the network boundary)."
+        },
+    )
+    worker_metrics_port: int = field(
+        default=9101, metadata={"doc": "Port of the sync worker's Prometheus /metrics; 0: off."}
+    )
+    beat_metrics_port: int = field(
+        default=9102, metadata={"doc": "Port of the beat's Prometheus /metrics; 0: off."}
+    )
+    metrics_address: str = field(
+        default="0.0.0.0",  # noqa: S104 -- scraped from other pods; the network policies bound who
+        metadata={"doc": "Address the worker's and the beat's metrics ports listen on."},
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Log level."})
     log_json: bool = field(default=False, metadata={"doc": "Log as JSON lines (for production)."})
 
@@ -220,6 +237,9 @@ class Settings:
             raise SettingsError(f"{PREFIX}JSON_MAX_BYTES must be at least 1")
         if self.oidc_issuer and not (self.oidc_audience and self.oidc_jwks_url):
             raise SettingsError(f"{PREFIX}OIDC_ISSUER needs {PREFIX}OIDC_AUDIENCE and {PREFIX}OIDC_JWKS_URL")
+        for name in ("worker_metrics_port", "beat_metrics_port"):
+            if not 0 <= getattr(self, name) <= 65535:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be 0 (off) or a port up to 65535")
         for pair in self.oidc_role_map:
             if "=" not in pair:
                 raise SettingsError(f"{PREFIX}OIDC_ROLE_MAP: {pair!r} is not claim-value=role")
@@ -243,6 +263,8 @@ class Settings:
             shown = ",".join(value) if isinstance(value, tuple) else str(value)
             if f.name in {"database_url", "redis_url", "rate_limit_storage_url"}:
                 shown = redact_url(shown)
+            if f.name == "metrics_token" and shown:
+                shown = "***"
             rows.append((PREFIX + f.name.upper(), shown, str(f.metadata.get("doc", ""))))
         return rows
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, g, request
+from sqlalchemy.orm import Session, sessionmaker
 
+from banner_api.annotations import models as _annotation_models  # noqa: F401 -- the table, on Base
 from banner_api.auth.guard import install_gate
 from banner_api.auth.oidc import OidcVerifier
 from banner_api.context import AppServices
@@ -64,6 +66,7 @@ def create_app(
         target_names=target_names(settings),
     )
     _install_request_ids(app)
+    _install_metrics(app, session_factory, settings)
     install_gate(app, settings, session_factory, OidcVerifier(settings) if settings.oidc_issuer else None)
     register_error_handlers(app)
     _register_blueprints(app)
@@ -72,10 +75,12 @@ def create_app(
 
 def _register_blueprints(app: Flask) -> None:
     from banner_api import health, images
+    from banner_api.annotations.resources import blp as annotations_blp
     from banner_api.approvals.resources import blp as approvals_blp
     from banner_api.audit.resources import blp as audit_blp
     from banner_api.auth.resources import blp as accounts_blp
     from banner_api.banners.resources import blp as banners_blp
+    from banner_api.kpis.resources import blp as kpis_blp
     from banner_api.preview.resources import blp as preview_blp
     from banner_api.schedule.resources import calendar_blp, schedule_blp
     from banner_api.sync.resources import blp as sync_blp
@@ -94,11 +99,22 @@ def _register_blueprints(app: Flask) -> None:
         sync_blp,
         audit_blp,
         accounts_blp,
+        kpis_blp,
+        annotations_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health.blp)
     app.register_blueprint(images.blp)
+
+
+def _install_metrics(app: Flask, session_factory: sessionmaker[Session], settings: Settings) -> None:
+    # Imported here: prometheus_client decides single- or multi-process mode on its first metric.
+    from banner_api.observability.collector import BannerStateCollector
+    from banner_api.observability.http import install_metrics
+
+    state = BannerStateCollector(session_factory, settings, target_names(settings))
+    install_metrics(app, state, settings.metrics_token)
 
 
 def _install_request_ids(app: Flask) -> None:

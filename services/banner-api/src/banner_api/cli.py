@@ -39,6 +39,8 @@ def serve(host: str, port: int, workers: int) -> None:
         "--workers", str(workers),
         "--access-logfile", "-",
         "--graceful-timeout", "20",
+        # Shares one Prometheus multiprocess directory among the workers (docs/operations.md).
+        "--config", "python:banner_api.observability.gunicorn_config",
         "banner_api:create_app()",
     ]  # fmt: skip
     os.execv(sys.executable, argv)  # noqa: S606 -- replace this process with gunicorn, fixed argv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from banner_api.observability.api_metrics import count_publish
 from banner_common.events import ScheduleChanged
 from banner_common.logging import get_logger
 from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE, SYNC_REQUEST
@@ -43,9 +44,11 @@ class CeleryPublisher:
             )
         except Exception as exc:  # any broker failure: the request must still succeed
             self.stats.failed += 1
+            count_publish(succeeded=False)
             log.warning("event_publish_failed", error=str(exc), change_id=event.change_id)
             return False
         self.stats.published += 1
+        count_publish(succeeded=True)
         log.info("event_published", change_id=event.change_id, targets=list(event.targets))
         return True
 

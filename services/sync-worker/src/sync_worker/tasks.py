@@ -10,6 +10,7 @@ from banner_common.events import EventFormatError, ScheduleChanged
 from banner_common.logging import get_logger
 from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE, SYNC_RECONCILE_ALL, SYNC_REQUEST
 from sync_worker.celery_app import WorkerContext, retry_countdown
+from sync_worker.metrics import install_worker_metrics
 
 log = get_logger(__name__)
 
@@ -18,6 +19,7 @@ EVENT_TRIGGER = "event"
 
 def register_tasks(app: Celery, context: WorkerContext) -> None:
     """Define the three sync tasks on `app`, sharing the process's lazily built context."""
+    install_worker_metrics(app, context.settings)  # the metrics port, once a prefork worker starts
 
     @app.task(name=SYNC_RECONCILE, bind=True, shared=False)
     def sync_reconcile(

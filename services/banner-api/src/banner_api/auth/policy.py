@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "api-docs.openapi_swagger_ui",
         "images.image",
         "static",
+        # Prometheus scrapes it; guarded by MAILBANNER_METRICS_TOKEN when set (see docs/operations.md).
+        "metrics.metrics",
     }
 )
 
@@ -52,6 +54,11 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "sync.resume": Rule(Permission.OPERATE, "sync"),
     "sync.sync_now": Rule(Permission.OPERATE, "sync"),
     "audit.list_events": Rule(_READ, "audit"),
+    # Business figures: part of the schedule view, so a caller scoped to sync status does not see them.
+    "kpis.read_kpis": Rule(_READ, "schedule"),
+    "annotations.list_annotations": Rule(_READ, None),
+    # Planners (edit) and operators (operate) add annotations: the service checks either permission.
+    "annotations.create_annotation": Rule(Permission.AUTHENTICATED, None),
     "accounts.me": Rule(Permission.AUTHENTICATED, None),
     "accounts.list_users": Rule(Permission.ADMIN, None),
     "accounts.create_user": Rule(Permission.ADMIN, None),

@@ -1,0 +1,1 @@
+"""Business KPIs: what goes out today, coverage of the coming days, planning activity."""

@@ -1,0 +1,1 @@
+"""Metrics, KPIs, annotations and alert rules against real databases, Redis and worker."""

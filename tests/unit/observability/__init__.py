@@ -1,0 +1,1 @@
+"""Dashboard, alert rules and metric names checked without services."""
