@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from banner_api.audit.resources import blp as audit_blp
     from banner_api.auth.resources import blp as accounts_blp
     from banner_api.banners.resources import blp as banners_blp
+    from banner_api.console.resources import blp as console_blp
     from banner_api.kpis.resources import blp as kpis_blp
     from banner_api.preview.resources import blp as preview_blp
     from banner_api.schedule.resources import calendar_blp, schedule_blp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(health.blp)
     app.register_blueprint(images.blp)
+    app.register_blueprint(console_blp)
 
 
 def _install_metrics(app: Flask, session_factory: sessionmaker[Session], settings: Settings) -> None:

@@ -22,6 +22,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "api-docs.openapi_swagger_ui",
         "images.image",
         "static",
+        # The console page and its assets carry no data; every view reads the API with the user's token.
+        "console.index",
+        "console.static",
+        "console.config",
         # Prometheus scrapes it; guarded by MAILBANNER_METRICS_TOKEN when set (see docs/operations.md).
         "metrics.metrics",
     }
