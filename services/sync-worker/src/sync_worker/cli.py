@@ -6,6 +6,8 @@ import datetime as dt
 import getpass
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from sqlalchemy import select
@@ -28,13 +30,19 @@ from sync_worker.target_state import set_paused
 from sync_worker.target_table import TargetTable
 
 
-def _runtime() -> Runtime:
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    """The worker's engines for one command, disposed when it ends."""
     try:
         settings = Settings.from_env()
         configure_logging(settings.log_level, settings.log_json)
-        return bootstrap(settings)
+        runtime = bootstrap(settings)
     except (SettingsError, TargetsFileError) as exc:
         raise click.ClickException(str(exc)) from exc
+    try:
+        yield runtime
+    finally:
+        runtime.dispose()
 
 
 def _named(runtime: Runtime, name: str) -> None:
@@ -47,8 +55,7 @@ def _named(runtime: Runtime, name: str) -> None:
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Swap even if the delete guard would hold it.")
 def sync_command(name: str, force: bool) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         result = reconcile(
             runtime.targets[name],
@@ -61,8 +68,6 @@ def sync_command(name: str, force: bool) -> None:
         with runtime.banner_sessions() as session:
             state = session.get(TargetState, name)
             held_diff = state.held_diff if state is not None else None
-    finally:
-        runtime.dispose()
     _report_run(name, result, held_diff)
 
 
@@ -86,12 +91,8 @@ def target_group() -> None:
 
 @target_group.command("list", help="Show each target, where it writes and its recorded state.")
 def list_command() -> None:
-    runtime = _runtime()
-    try:
-        with runtime.banner_sessions() as session:
-            states = {s.name: s for s in session.scalars(select(TargetState))}
-    finally:
-        runtime.dispose()
+    with _runtime() as runtime, runtime.banner_sessions() as session:
+        states = {s.name: s for s in session.scalars(select(TargetState))}
     for name, spec in sorted(runtime.targets.items()):
         state = states.get(name)
         if state is None:
@@ -110,12 +111,9 @@ def list_command() -> None:
 @target_group.command("check", help="Compare the target's table with its spec. Exit 1 on a mismatch.")
 @click.argument("name")
 def check_command(name: str) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         report = check_target(runtime.targets[name], runtime.target_engines[name])
-    finally:
-        runtime.dispose()
     for problem in report.problems:
         click.echo(f"problem: {problem}")
     for warning in report.warnings:
@@ -129,8 +127,7 @@ def check_command(name: str) -> None:
     "create-standins", help="Create missing development stand-in tables (SQLite/PostgreSQL/MariaDB)."
 )
 def create_standins_command() -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         for name, spec in sorted(runtime.targets.items()):
             try:
                 created = create_standin_table(spec, runtime.target_engines[name])
@@ -138,15 +135,12 @@ def create_standins_command() -> None:
                 click.echo(f"{name}: skipped, {exc}")
                 continue
             click.echo(f"{name}: {'created' if created else 'exists'} {spec.table}")
-    finally:
-        runtime.dispose()
 
 
 @target_group.command("rows", help="Print the rows a target holds in its window, as the worker reads them.")
 @click.argument("name")
 def rows_command(name: str) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         spec, settings = runtime.targets[name], runtime.settings
         window = DayWindow.around(today_in(settings.tz), spec.window_days_back, spec.window_days_ahead)
@@ -156,8 +150,6 @@ def rows_command(name: str) -> None:
         for image_url, link_url, priority, start, _end in rows:
             click.echo(f"{start}\t{priority}\t{image_url}\t{link_url}")
         click.echo(f"{len(rows)} rows in {window.first}..{window.last}")
-    finally:
-        runtime.dispose()
 
 
 def _actor() -> str:
@@ -176,12 +168,9 @@ def _utcnow() -> dt.datetime:
 @click.argument("name")
 @click.option("--reason", default="paused from the command line", show_default=True)
 def pause_command(name: str, reason: str) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         set_paused(runtime.banner_sessions, name, paused=True, reason=reason, actor=_actor())
-    finally:
-        runtime.dispose()
     click.echo(f"{name}: paused ({reason})")
 
 
@@ -191,8 +180,7 @@ def pause_command(name: str, reason: str) -> None:
 @click.argument("name")
 @click.option("--no-sync", is_flag=True, help="Only resume; leave the first swap to the worker.")
 def resume_command(name: str, no_sync: bool) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         set_paused(runtime.banner_sessions, name, paused=False, reason="", actor=_actor())
         click.echo(f"{name}: resumed")
@@ -208,22 +196,18 @@ def resume_command(name: str, no_sync: bool) -> None:
         with runtime.banner_sessions() as session:
             state = session.get(TargetState, name)
             held_diff = state.held_diff if state is not None else None
-    finally:
-        runtime.dispose()
     _report_run(name, result, held_diff)
 
 
 @target_group.command("prepare", help="Create <table>_new with the live table's schema and compare them.")
 @click.argument("name")
 def prepare_command(name: str) -> None:
-    runtime = _runtime()
-    try:
-        _named(runtime, name)
-        report = prepare(runtime.targets[name], runtime.target_engines[name], _utcnow())
-    except CutoverRefused as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        runtime.dispose()
+    with _runtime() as runtime:
+        try:
+            _named(runtime, name)
+            report = prepare(runtime.targets[name], runtime.target_engines[name], _utcnow())
+        except CutoverRefused as exc:
+            raise click.ClickException(str(exc)) from exc
     for difference in report.differences:
         click.echo(f"difference: {difference}")
     for dependent in report.dependents:
@@ -244,16 +228,14 @@ def prepare_command(name: str) -> None:
 )
 @click.argument("name")
 def backup_command(name: str) -> None:
-    runtime = _runtime()
-    try:
-        _named(runtime, name)
-        engine = runtime.target_engines[name]
-        sessions = runtime.banner_sessions
-        swapped = backup_target(runtime.targets[name], engine, sessions, actor=_actor(), now=_utcnow())
-    except CutoverRefused as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        runtime.dispose()
+    with _runtime() as runtime:
+        try:
+            _named(runtime, name)
+            engine = runtime.target_engines[name]
+            sessions = runtime.banner_sessions
+            swapped = backup_target(runtime.targets[name], engine, sessions, actor=_actor(), now=_utcnow())
+        except CutoverRefused as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"{name}: paused; {swapped.live} renamed to {swapped.kept_as}, {swapped.put_in} is live")
     click.echo(
         f"next: `mailbanner target resume {name}`; "
@@ -267,17 +249,15 @@ def backup_command(name: str) -> None:
 @click.argument("name")
 @click.option("--backup", "backup", required=True, help="The backup table, as `target backups` lists it.")
 def restore_command(name: str, backup: str) -> None:
-    runtime = _runtime()
-    try:
-        _named(runtime, name)
-        engine, sessions = runtime.target_engines[name], runtime.banner_sessions
-        swapped = restore_target(
-            runtime.targets[name], engine, sessions, backup, actor=_actor(), now=_utcnow()
-        )
-    except CutoverRefused as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        runtime.dispose()
+    with _runtime() as runtime:
+        try:
+            _named(runtime, name)
+            engine, sessions = runtime.target_engines[name], runtime.banner_sessions
+            swapped = restore_target(
+                runtime.targets[name], engine, sessions, backup, actor=_actor(), now=_utcnow()
+            )
+        except CutoverRefused as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{name}: paused; {backup} is live again as {swapped.live}; the replaced table is {swapped.kept_as}"
     )
@@ -286,12 +266,9 @@ def restore_command(name: str, backup: str) -> None:
 @target_group.command("backups", help="List the target's backup tables with their row counts.")
 @click.argument("name")
 def backups_command(name: str) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         backups = list_backups(runtime.targets[name], runtime.target_engines[name])
-    finally:
-        runtime.dispose()
     for backup in backups:
         click.echo(f"{backup.name}\t{backup.taken_at:%Y-%m-%d %H:%M:%S} UTC\t{backup.rows} rows")
     click.echo(f"{len(backups)} backups of {name}")
@@ -330,8 +307,7 @@ def _print_import(report: ImportReport) -> None:
 def import_legacy_command(
     name: str, since: dt.datetime | None, dry_run: bool, campaign_type: str | None
 ) -> None:
-    runtime = _runtime()
-    try:
+    with _runtime() as runtime:
         _named(runtime, name)
         settings, spec, engine = runtime.settings, runtime.targets[name], runtime.target_engines[name]
         kinds = settings.campaign_types
@@ -355,8 +331,6 @@ def import_legacy_command(
                 dry_run=dry_run,
                 progress=bar.update,
             )
-    finally:
-        runtime.dispose()
     _print_import(report)
 
 
