@@ -25,6 +25,8 @@ from tests.factories import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
+EN_DASH = "\u2013"  # the pager writes ranges as "1\u201320 of 23"
+
 
 def test_a_refused_token_is_named_at_the_field_and_a_valid_one_opens_the_console(
     page: Page, console_server: ConsoleServer
@@ -243,7 +245,9 @@ def test_a_viewer_sees_the_schedule_without_any_edit_control(
     expect(page.locator("#target-cards button")).to_have_count(0)
 
 
-def test_an_operator_pauses_and_resumes_a_target(page: Page, console_server: ConsoleServer) -> None:
+def test_an_operator_pauses_and_resumes_a_target(
+    page: Page, console_server: ConsoleServer, screenshot_dir: Path
+) -> None:
     api = console_server.api()
     assert api.post("/api/v1/sync/targets/mass/resume").status_code == 200
     sign_in(page, console_server, "operator", "sync")
@@ -258,6 +262,7 @@ def test_an_operator_pauses_and_resumes_a_target(page: Page, console_server: Con
     status = {t["name"]: t for t in api.get("/api/v1/sync/status").json["targets"]}
     assert status["mass"]["paused"] is True
     assert status["mass"]["paused_reason"] == "checking the mass table"
+    shot(page, screenshot_dir, "sync")
 
     card.locator("button.resume").click()
     expect(page.locator("#notice")).to_contain_text("Resumed")
@@ -267,7 +272,7 @@ def test_an_operator_pauses_and_resumes_a_target(page: Page, console_server: Con
 
 
 def test_japanese_shows_catalogue_labels_and_japanese_weekdays_and_dates(
-    page: Page, console_server: ConsoleServer
+    page: Page, console_server: ConsoleServer, screenshot_dir: Path
 ) -> None:
     sign_in(page, console_server, "planner", "calendar?month=2031-10")
     page.select_option("#language", "ja")
@@ -275,6 +280,7 @@ def test_japanese_shows_catalogue_labels_and_japanese_weekdays_and_dates(
     expect(page.locator(".weekday")).to_have_text(["日", "月", "火", "水", "木", "金", "土"])
     expect(page.locator("h1")).to_have_text("2031年10月")
     expect(page.locator("#timezone")).to_have_text("タイムゾーン: Asia/Tokyo")
+    shot(page, screenshot_dir, "calendar-ja")
 
     open_route(page, console_server, "day/2031-10-01/mass")
     expect(page.locator("h1")).to_contain_text("2031年10月1日水曜日")
@@ -284,3 +290,63 @@ def test_japanese_shows_catalogue_labels_and_japanese_weekdays_and_dates(
 
     page.select_option("#language", "en")
     expect(page.locator("h1")).to_contain_text("Wednesday, October 1, 2031")
+
+
+def test_removing_a_banner_asks_once_more_then_takes_it_off_the_day(
+    page: Page, console_server: ConsoleServer
+) -> None:
+    day = dt.date(2031, 11, 11)
+    ids = day_with_banners(console_server, day, "mass", ["November keep", "November drop"])
+    sign_in(page, console_server, "planner", f"day/{day}/mass")
+
+    page.click('[aria-label="Remove November drop from this day"]')
+    page.click("button.cancel-remove")
+    expect(page.locator('[aria-label="Remove November drop from this day"]')).to_be_focused()
+    assert day_order(console_server, day, "mass") == ids
+
+    page.click('[aria-label="Remove November drop from this day"]')
+    page.click("button.confirm-remove")
+    expect(page.locator("#notice")).to_contain_text("Removed November drop")
+    expect(page.locator("#entries .entry-title")).to_have_text(["November keep"])
+    assert day_order(console_server, day, "mass") == [ids[0]]
+
+
+def test_banner_list_searches_filters_by_type_and_pages(page: Page, console_server: ConsoleServer) -> None:
+    for number in range(22):
+        new_banner(console_server, f"Paging sample {number:02d}", "slategray", campaign_type="brand")
+    new_banner(console_server, "Paging partner", "orchid", campaign_type="partner")
+    sign_in(page, console_server, "viewer", "banners?q=Paging")
+
+    expect(page.locator("#banner-table tbody tr")).to_have_count(20)
+    expect(page.locator(".pager-range")).to_have_text(f"1{EN_DASH}20 of 23")
+    page.click(".pager-next")
+    expect(page.locator(".pager-range")).to_have_text(f"21{EN_DASH}23 of 23")
+    expect(page.locator("#banner-table tbody tr")).to_have_count(3)
+
+    page.select_option("#banner-type", "partner")
+    page.click("#banner-filter")
+    expect(page.locator("#banner-table tbody tr")).to_have_count(1)
+    expect(page.locator("#banner-table tbody")).to_contain_text("Paging partner")
+    expect(page.locator("#banner-table img")).to_have_attribute("alt", "Paging partner")
+
+
+def test_editing_a_banner_saves_with_its_version_and_a_stale_edit_is_reloaded(
+    page: Page, console_server: ConsoleServer
+) -> None:
+    banner_id = new_banner(console_server, "Autumn draft", "orchid")
+    sign_in(page, console_server, "planner", f"banners/{banner_id}")
+    page.fill("#banner-title", "Autumn final")
+    page.click("#banner-save")
+    expect(page.locator("#notice")).to_contain_text("Saved Autumn final")
+    assert console_server.api().get(f"/api/v1/banners/{banner_id}").json["title"] == "Autumn final"
+
+    api = console_server.api()
+    etag = api.get(f"/api/v1/banners/{banner_id}").headers["ETag"]
+    path = f"/api/v1/banners/{banner_id}"
+    elsewhere = api.patch(path, json={"notes": "edited elsewhere"}, headers={"If-Match": etag})
+    assert elsewhere.status_code == 200, elsewhere.json
+    page.fill("#banner-title", "Autumn overwritten")
+    page.click("#banner-save")
+    expect(page.locator("#notice")).to_contain_text("Someone else changed this banner")
+    expect(page.locator("#banner-notes")).to_have_value("edited elsewhere")
+    assert console_server.api().get(f"/api/v1/banners/{banner_id}").json["title"] == "Autumn final"

@@ -182,6 +182,8 @@ async function route() {
     replaceChildren(section, h("h1", { tabindex: "-1" }, t("error.title")), h("p", { class: "error-text", role: "alert" }, errorText(error)));
   }
   section.removeAttribute("aria-busy");
+  // A new page starts at its heading for keyboard and screen reader users, unless the view chose a field.
+  if (!section.contains(document.activeElement)) section.querySelector("h1")?.focus();
   document.title = `${section.querySelector("h1")?.textContent || ""} · Mailbanner`;
 }
 
