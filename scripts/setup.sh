@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine for Mailbanner: system packages, a virtualenv with every project.
-# Usage: scripts/setup.sh [--servers]   (--servers also installs and starts PostgreSQL and MariaDB for tests)
+# Usage: scripts/setup.sh [--servers]   (--servers also installs what the tests need: PostgreSQL, MariaDB, Chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ with_servers=0
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(unixodbc odbc-postgresql odbc-mariadb redis-server python3-venv)
-[ "$with_servers" -eq 1 ] && packages+=(postgresql mariadb-server)
+[ "$with_servers" -eq 1 ] && packages+=(postgresql mariadb-server chromium fonts-noto-cjk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
