@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from banner_common import metrics as names
 from banner_common.models import ScheduleChange, SyncRun
 from banner_common.settings import Settings
+from banner_common.task_names import SYNC_QUEUE
 from tests.integration.observability.ops import (
     TARGETS,
     families,
@@ -80,7 +81,7 @@ def test_worker_metrics_count_the_recorded_runs_rows_and_carried_changes(
         assert observed == _changes_for(ops_app, target) > 0
     inserted = sum(run.rows_inserted for run in runs)
     assert inserted == 3  # spring on both targets, autumn on mass
-    assert value(after, "mailbanner_sync_queue_length", queue="sync") == 0
+    assert after[("mailbanner_sync_queue_length", (("queue", SYNC_QUEUE),))] == 0
 
 
 def test_api_metrics_show_zero_lag_and_a_recent_success_after_the_swap(
