@@ -1,0 +1,1 @@
+"""The API fuzzed from its own OpenAPI document (schemathesis)."""
