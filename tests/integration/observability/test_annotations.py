@@ -174,14 +174,23 @@ def test_bad_annotations_are_refused_naming_the_field(client: FlaskClient) -> No
             "timeEnd",
         ),
         ({"text": "x", "target": "fax"}, "target"),
+        ({"text": "nul \x00 inside"}, "text"),
+        ({"text": "x", "time": -1}, "time"),
+        ({"text": "x", "time": 10**20}, "time"),
+        ({"text": "x", "time": "0001-01-01T00:00:00+14:00"}, "time"),
     ]
     for body, field in cases:
         response = client.post("/api/v1/annotations", json=body)
         assert response.status_code == 422, (body, response.json)
         assert field in response.json["errors"]["json"], (body, response.json)
-    bad_query = client.get("/api/v1/annotations", query_string={"from": "soon"})
-    assert bad_query.status_code == 422
-    assert "from" in bad_query.json["errors"]["query"]
+    for query, field in (
+        ({"from": "soon"}, "from"),
+        ({"tags": "a\x00b"}, "tags"),
+        ({"to": "99999999999999999"}, "to"),
+    ):
+        bad_query = client.get("/api/v1/annotations", query_string=query)
+        assert bad_query.status_code == 422, (query, bad_query.json)
+        assert field in bad_query.json["errors"]["query"]
     backwards = client.get("/api/v1/annotations", query_string={"from": _ms(T0), "to": _ms(T0) - 1})
     assert backwards.status_code == 422
     assert "to" in backwards.json["errors"]["query"]

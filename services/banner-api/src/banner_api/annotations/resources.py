@@ -34,5 +34,7 @@ def list_annotations(query: dict[str, Any]) -> list[dict[str, Any]]:
     tags = tuple(tag.strip() for tag in query.get("tags", "").split(",") if tag.strip())
     if any(len(tag) > 64 for tag in tags):
         raise field_error("tags", "a tag is at most 64 characters", "query")
+    if len(tags) > 20:
+        raise field_error("tags", "at most 20 tags", "query")
     timeline_query = service.TimelineQuery(start, end, tags, query["match_any"], query["limit"])
     return service.timeline(services().unit_of_work(), timeline_query)
