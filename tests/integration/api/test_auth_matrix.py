@@ -67,6 +67,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "sync.pause": OPERATORS,
     "sync.resume": OPERATORS,
     "sync.sync_now": OPERATORS,
+    "kpis.read_kpis": READERS,
+    "annotations.list_annotations": READERS,
+    "annotations.create_annotation": EDITORS | OPERATORS,
     "audit.list_events": READERS,
     "accounts.me": ALL,
     "accounts.list_users": ADMINS,
@@ -178,6 +181,11 @@ CALLS: dict[str, Callable[[Bench], Call]] = {
     "sync.pause": lambda b: Call("POST", "/api/v1/sync/targets/mass/pause", {"json": {"reason": "test"}}),
     "sync.resume": lambda b: Call("POST", "/api/v1/sync/targets/mass/resume", {}),
     "sync.sync_now": lambda b: Call("POST", "/api/v1/sync/targets/mass/sync", {"json": {"force": False}}),
+    "kpis.read_kpis": lambda b: Call("GET", "/api/v1/kpis", {}),
+    "annotations.list_annotations": lambda b: Call("GET", "/api/v1/annotations", {}),
+    "annotations.create_annotation": lambda b: Call(
+        "POST", "/api/v1/annotations", {"json": {"text": "release 1.0", "tags": ["release"]}}
+    ),
     "audit.list_events": lambda b: Call("GET", "/api/v1/audit", {}),
     "accounts.me": lambda b: Call("GET", "/api/v1/me", {}),
     "accounts.list_users": lambda b: Call("GET", "/api/v1/users", {}),

@@ -8,6 +8,7 @@ from celery import Celery
 
 from banner_common.settings import Settings
 from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE_ALL
+from scheduler_beat.metrics import install_beat_metrics
 from scheduler_beat.schedule import beat_schedule
 
 SCHEDULER = "scheduler_beat.scheduler:ResilientRedBeatScheduler"
@@ -48,4 +49,5 @@ def make_beat_app(settings: Settings, *, key_prefix: str = DEFAULT_KEY_PREFIX) -
     """The beat's app. Defines no task (it sends them by name) and does not connect."""
     app = Celery("scheduler_beat", set_as_current=False)
     app.conf.update(beat_config(settings, key_prefix))
+    install_beat_metrics(app, settings)
     return app
