@@ -24,6 +24,8 @@ trap stop INT TERM EXIT
 mailbanner worker --concurrency 2 >var/log/worker.log 2>&1 & pids+=($!)
 mailbanner beat >var/log/beat.log 2>&1 & pids+=($!)
 mailbanner serve --port "$MAILBANNER_PORT" >var/log/api.log 2>&1 & pids+=($!)
+# Flower only on loopback here; in a cluster it sits behind basic auth (docs/deploy.md).
+mailbanner flower --port "${MAILBANNER_FLOWER_PORT:-5555}" >var/log/flower.log 2>&1 & pids+=($!)
 
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:${MAILBANNER_PORT}/healthz" >/dev/null 2>&1 && break
@@ -38,6 +40,10 @@ Mailbanner is running (logs in var/log/):
   Calendar      curl -H "Authorization: Bearer ${viewer_token}" 'http://127.0.0.1:${MAILBANNER_PORT}/api/v1/calendar?month=${month}&target=personalized'
   Preview       curl -H "Authorization: Bearer ${viewer_token}" 'http://127.0.0.1:${MAILBANNER_PORT}/api/v1/preview?date=$(date +%F)&target=mass&format=html'
   Sync status   curl -H "Authorization: Bearer ${viewer_token}" http://127.0.0.1:${MAILBANNER_PORT}/api/v1/sync/status
+  KPIs          curl -H "Authorization: Bearer ${viewer_token}" http://127.0.0.1:${MAILBANNER_PORT}/api/v1/kpis
+  Console       http://127.0.0.1:${MAILBANNER_PORT}/  (paste a token from var/demo-tokens.txt)
+  Flower        http://127.0.0.1:${MAILBANNER_FLOWER_PORT:-5555}/
+  Metrics       http://127.0.0.1:${MAILBANNER_PORT}/metrics (API), :9101 (worker), :9102 (beat)
   Target rows   MAILBANNER_TARGETS_FILE=${MAILBANNER_TARGETS_FILE} .venv/bin/mailbanner target rows personalized
 Press Ctrl-C to stop.
 INFO
