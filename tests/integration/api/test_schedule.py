@@ -592,11 +592,22 @@ def test_openapi_documents_every_schedule_endpoint(client: FlaskClient) -> None:
     assert "get" in paths["/api/v1/calendar"]
 
 
-@pytest.mark.parametrize("if_match", ['"²"', "garbage", 'W/"3"', '"99999999999999999999999"'])
+@pytest.mark.parametrize("if_match", ['"²"', "garbage", 'W/"3"', '"99999999999999999999999"', '""'])
 def test_unusable_if_match_is_treated_as_stale(app: Flask, client: FlaskClient, if_match: str) -> None:
     ids, _ = _three_on_mass(app, client)
 
     response = reorder(client, DAY, "mass", list(reversed(ids)), if_match)
+
+    assert response.status_code == 412
+    assert [e["id"] for e in get_day(client, DAY).get_json()["entries"]] == ids
+
+
+def test_removing_an_entry_with_an_empty_quoted_if_match_is_412_not_500(
+    app: Flask, client: FlaskClient
+) -> None:
+    ids, _ = _three_on_mass(app, client)
+
+    response = client.delete(f"/api/v1/schedule/entries/{ids[0]}", headers={"If-Match": '""'})
 
     assert response.status_code == 412
     assert [e["id"] for e in get_day(client, DAY).get_json()["entries"]] == ids

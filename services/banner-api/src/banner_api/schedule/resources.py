@@ -61,7 +61,10 @@ def _version_condition() -> service.VersionCondition | None:
         return None
     tags = request.if_match
     versions = frozenset(
-        int(tag) for tag in tags.as_set() if tag.isascii() and tag.isdigit() and len(tag) < 18
+        # An empty quoted tag ("") parses to None; like any other unusable tag it matches no version.
+        int(tag)
+        for tag in tags.as_set()
+        if tag is not None and tag.isascii() and tag.isdigit() and len(tag) < 18
     )
     return service.VersionCondition(versions, any_version=tags.star_tag)
 
