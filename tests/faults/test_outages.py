@@ -210,3 +210,24 @@ def test_redis_restart_under_a_stream_of_edits_loses_no_change(cluster: Cluster,
         cluster.wait_for_rows(
             target, planner.expected_rows(target), within=cluster.spec.beat_interval + CONVERGE_WITHIN / 3
         )
+
+
+def test_redis_restarts_while_swaps_run_keep_the_worker_alive(cluster: Cluster, planner: Planner) -> None:
+    _converged(cluster, planner)
+    worker = cluster.workers[0]
+    for _ in range(3):  # the crash came on a later connection loss, after a first reconnect
+        with cluster.target_engines["personalized"].connect() as blocker:
+            # The next swap of personalized waits on this lock: its message is delivered and
+            # unacknowledged (late ack) when Redis goes away.
+            blocker.execute(sa.text(f"LOCK TABLE {cluster.tables['personalized']} IN ACCESS EXCLUSIVE MODE"))
+            planner.edit_link()
+            time.sleep(1.5)
+            cluster.redis.stop()
+            time.sleep(1)
+            cluster.redis.start()
+            blocker.rollback()
+        _converged(cluster, planner)
+
+    # Regression: kombu 5.7 crashed the whole worker ("Unrecoverable error: AttributeError ... hostname")
+    # when it tried to requeue the running task's message on the connection it had just lost.
+    assert worker.running, f"the worker exited; see {worker.log}"

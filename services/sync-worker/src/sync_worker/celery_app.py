@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from celery import Celery
+from kombu.transport import redis as kombu_redis
 
 from banner_common.logging import get_logger
 from banner_common.settings import Settings
@@ -181,6 +182,43 @@ class WorkerContext:
             self._built = None
 
 
+class _ResilientQoS(kombu_redis.QoS):
+    """kombu's Redis QoS, except that a channel whose broker connection is gone cannot kill the worker.
+
+    On a lost broker connection kombu 5.7 requeues the messages of running (late-ack) tasks while it
+    closes the channel, and acknowledges a task that ends afterwards, both through the connection it
+    has already dropped: AttributeError ('NoneType' object has no attribute 'hostname' / 'client'),
+    which Celery treats as unrecoverable, and the whole worker exits. The messages are still in
+    Redis' unacked set, from which the visibility timeout brings them back (a restarted Redis that
+    kept nothing loses them anyway): a task then runs twice, which reconcile is made for, and the
+    beat covers a lost one.
+    """
+
+    def restore_unacked(self, client: Any = None) -> Any:
+        try:
+            return super().restore_unacked(client)  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            log.warning("broker_unacked_restore_skipped", error=f"{type(exc).__name__}: {exc}")
+            self._delivered.clear()
+            return None
+
+    def ack(self, delivery_tag: Any) -> None:
+        try:
+            super().ack(delivery_tag)  # type: ignore[no-untyped-call]
+        except AttributeError as exc:  # the channel's connection was closed under it
+            log.warning("broker_ack_on_closed_channel_skipped", error=str(exc))
+
+
+class _ResilientChannel(kombu_redis.Channel):
+    QoS = _ResilientQoS
+
+
+class ResilientRedisTransport(kombu_redis.Transport):
+    """The Redis transport of the worker: kombu's, with _ResilientQoS."""
+
+    Channel = _ResilientChannel
+
+
 def retry_countdown(retries: int, options: WorkerOptions, rng: Callable[[], float] = random.random) -> float:
     """Exponential backoff with jitter: between half and all of base * 2**retries, capped.
 
@@ -195,6 +233,7 @@ def celery_config(settings: Settings, options: WorkerOptions) -> dict[str, Any]:
     task_names = (SYNC_REQUEST, SYNC_RECONCILE, SYNC_RECONCILE_ALL)
     return {
         "broker_url": settings.redis_url,
+        "broker_transport": ResilientRedisTransport,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {"visibility_timeout": options.visibility_timeout_seconds},
         "task_serializer": "json",

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from redis import exceptions as redis_errors
+
 from banner_common.logging import get_logger
 
 log = get_logger(__name__)
@@ -171,7 +173,13 @@ class TargetCoordinator(Generic[R]):
         return None
 
     def release(self, target: str, token: str) -> bool:
-        released = bool(self._release(keys=[self.lock_key(target)], args=[token]))
+        try:
+            released = bool(self._release(keys=[self.lock_key(target)], args=[token]))
+        except (redis_errors.ConnectionError, redis_errors.TimeoutError) as exc:
+            # Redis went away during the run: the lock expires by its TTL (or went with Redis). Raising
+            # here would turn a finished run into a task error and hide its result.
+            log.warning("sync_lock_release_failed", target=target, error=str(exc))
+            return False
         if not released:
             log.warning("sync_lock_lost_before_release", target=target)
         return released
