@@ -276,6 +276,7 @@ def _result(phases: dict[str, list[dict[str, Any]]], config: Config, targets: li
                         "edits/s": phase["rate"],
                         "target": target,
                         "edits": phase["edits"],
+                        "achieved/s": phase["achieved_rate"],
                         "failed": phase["failed"],
                         "applied": measured["applied"],
                         "p50 ms": measured["latency_ms"]["p50"],

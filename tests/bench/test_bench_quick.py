@@ -57,6 +57,7 @@ def test_every_quick_edit_reaches_both_targets_in_both_modes(quick_results: dict
     for row in rows:
         assert row["failed"] == 0, row
         assert row["applied"] == row["edits"] > 0, row
+        assert row["achieved/s"] > 0, row
     assert all(r["beat_only/events p50"] is not None for r in quick_results["scenarios"]["latency"]["ratios"])
 
 
