@@ -318,12 +318,18 @@ def test_a_banner_is_read_with_its_version_as_etag(client: FlaskClient, app: Fla
     assert (response.get_json()["id"], response.get_json()["title"]) == (banner_id, "Spring")
 
 
-@pytest.mark.parametrize("banner_id", ["999", "99999999999999999999"])
-def test_a_missing_banner_is_a_json_404(client: FlaskClient, banner_id: str) -> None:
-    response = client.get(f"/api/v1/banners/{banner_id}")
+def test_a_missing_banner_is_a_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/banners/999")
 
     assert response.status_code == 404
-    assert response.get_json()["message"] == f"banner {banner_id} does not exist"
+    assert response.get_json()["message"] == "banner 999 does not exist"
+
+
+def test_an_id_beyond_the_id_columns_is_a_json_404_not_a_database_error(client: FlaskClient) -> None:
+    response = client.get("/api/v1/banners/99999999999999999999")
+
+    assert response.status_code == 404
+    assert response.get_json()["code"] == 404
 
 
 # --- editing -------------------------------------------------------------------------------------

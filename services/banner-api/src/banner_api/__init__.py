@@ -14,6 +14,8 @@ from banner_api.auth.guard import install_gate
 from banner_api.auth.oidc import OidcVerifier
 from banner_api.context import AppServices
 from banner_api.errors import JsonErrorApi, register_error_handlers
+from banner_api.fields import ID_MAX, RowIdConverter
+from banner_api.input_guard import install_input_guard
 from banner_api.publish import CeleryPublisher, NullPublisher, make_celery_client
 from banner_api.storage import ImageStorage, LocalImageStorage
 from banner_common.db import make_engine, make_session_factory
@@ -34,6 +36,7 @@ def create_app(
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond the columns are 404
     app.config.update(
         API_TITLE="Mailbanner API",
         API_VERSION=API_VERSION,
@@ -66,6 +69,7 @@ def create_app(
         target_names=target_names(settings),
     )
     _install_request_ids(app)
+    install_input_guard(app)
     _install_metrics(app, session_factory, settings)
     install_gate(app, settings, session_factory, OidcVerifier(settings) if settings.oidc_issuer else None)
     register_error_handlers(app)
@@ -88,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
 
     api = JsonErrorApi(
         app, spec_kwargs={"info": {"description": "Schedule, order and preview newsletter banners."}}
+    )
+    api.register_converter(
+        RowIdConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": ID_MAX}
     )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

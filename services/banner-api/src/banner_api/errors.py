@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -68,8 +69,26 @@ def _fields_named(errors: dict[str, Any]) -> list[str]:
     return sorted({field for by_field in errors.values() if isinstance(by_field, dict) for field in by_field})
 
 
+class ErrorSchema(Schema):
+    """Every 4xx/5xx body (see error_body)."""
+
+    code = fields.Integer(metadata={"description": "HTTP status code"})
+    status = fields.String(metadata={"description": "HTTP status phrase"})
+    message = fields.String(metadata={"description": "What went wrong, naming the fields at fault"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={"description": "Messages by location (json, query, form, files, path) and field"},
+    )
+    request_id = fields.String(metadata={"description": "Quote it to the operators; also in X-Request-ID"})
+    current_etag = fields.String(metadata={"description": "On 412: the current ETag of the resource"})
+    current_version = fields.Integer(metadata={"description": "On 412: the current version"})
+
+
 class JsonErrorApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with every HTTP error in the one JSON shape, naming the fields at fault."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500

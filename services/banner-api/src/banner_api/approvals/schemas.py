@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from banner_api.fields import RowId
 from banner_api.schedule.schemas import ScheduleEntryWithBannerSchema
 
 
@@ -32,7 +33,7 @@ class PendingPageSchema(Schema):
 
 class ApproveEntriesSchema(Schema):
     entry_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1, max=2_147_483_647)),
+        RowId(),
         required=True,
         validate=validate.Length(min=1, max=1000),
         metadata={"description": "Entries to approve, all or none."},

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from banner_api.banners.schemas import BannerSchema
+from banner_api.fields import RowId
 
 # A day's display ends at the next midnight, which must itself be a date.
 LAST_DAY = dt.date.max - dt.timedelta(days=1)
@@ -17,7 +18,7 @@ LAST_DAY = dt.date.max - dt.timedelta(days=1)
 class PlacementSchema(Schema):
     """Place one banner on every day of a range, for some or all targets."""
 
-    banner_id = fields.Integer(required=True, strict=True)
+    banner_id = RowId(required=True)
     start_date = fields.Date(
         required=True,
         validate=validate.Range(max=LAST_DAY),
@@ -88,14 +89,14 @@ class DaySchema(Schema):
 
 class ReorderSchema(Schema):
     entry_ids = fields.List(
-        fields.Integer(strict=True),
+        RowId(),
         required=True,
         metadata={"description": "Every entry id of the day, each once, top first."},
     )
 
 
 class RangeRemovalQuerySchema(Schema):
-    banner_id = fields.Integer(required=True)
+    banner_id = RowId(required=True, strict=False)
     start_date = fields.Date(required=True)
     end_date = fields.Date(
         load_default=None, metadata={"description": "Last day, inclusive (default: start)"}
