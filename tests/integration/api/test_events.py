@@ -118,3 +118,14 @@ def test_request_succeeds_while_redis_is_stopped_and_failure_is_counted(settings
         # The change is recorded in the banner database, so the beat's reconcile still delivers it.
         assert _count(app, ScheduleChange) == 2
         app.extensions["mailbanner"].engine.dispose()
+
+
+def test_a_change_naming_hundreds_of_targets_is_recorded_whole(app: Flask) -> None:
+    names = [f"newsletter-target-{i:03d}" for i in range(200)]
+    svc = app.extensions["mailbanner"]
+    with svc.unit_of_work() as uow:
+        uow.record_change(names, dt.date(2026, 12, 1), dt.date(2026, 12, 1), "placed")
+        uow.commit()
+    with svc.session_factory() as session:
+        change = session.scalars(select(ScheduleChange)).one()
+    assert change.target_list == tuple(sorted(names))

@@ -150,7 +150,7 @@ class ScheduleChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     committed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    targets: Mapped[str] = mapped_column(String(512))
+    targets: Mapped[str] = mapped_column(Text)  # comma separated; a change may name hundreds
     first_day: Mapped[dt.date] = mapped_column(Date)
     last_day: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(100), default="")

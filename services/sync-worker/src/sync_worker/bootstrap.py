@@ -26,7 +26,7 @@ class Runtime:
     target_engines: dict[str, Engine]
 
     def dispose(self) -> None:
-        for engine in self.target_engines.values():
+        for engine in {id(engine): engine for engine in self.target_engines.values()}.values():
             engine.dispose()
         self.banner_engine.dispose()
 
@@ -38,14 +38,25 @@ def make_target_engine(spec: TargetSpec, environ: Mapping[str, str] | None = Non
 
 
 def build_runtime(settings: Settings, targets: Mapping[str, TargetSpec]) -> Runtime:
-    """A runtime for the given target specs (bootstrap reads them from the targets file)."""
+    """A runtime for the given target specs (bootstrap reads them from the targets file).
+
+    Targets on the same database (same resolved URL, e.g. tables in different schemas) share one
+    engine and its pool, so a process holds connections per server, not per target.
+    """
     banner_engine = make_engine(settings.database_url)
+    by_url: dict[str, Engine] = {}
+    target_engines = {}
+    for name, spec in targets.items():
+        url = spec.resolved_url()
+        if url not in by_url:
+            by_url[url] = make_target_engine(spec)
+        target_engines[name] = by_url[url]
     return Runtime(
         settings=settings,
         banner_engine=banner_engine,
         banner_sessions=make_session_factory(banner_engine),
         targets=dict(targets),
-        target_engines={name: make_target_engine(spec) for name, spec in targets.items()},
+        target_engines=target_engines,
     )
 
 
