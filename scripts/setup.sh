@@ -10,7 +10,7 @@ with_servers=0
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(unixodbc odbc-postgresql odbc-mariadb redis-server python3-venv)
-[ "$with_servers" -eq 1 ] && packages+=(postgresql mariadb-server chromium fonts-noto-cjk prometheus)
+[ "$with_servers" -eq 1 ] && packages+=(postgresql mariadb-server chromium fonts-noto-cjk prometheus wrk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
