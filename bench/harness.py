@@ -24,7 +24,7 @@ from PIL import Image
 from banner_api import migrate
 from bench.databases import LEGACY_DDL, MARIADB_URL, POSTGRES_URL
 from tests.brokers import free_port
-from tests.e2e.conftest import MAILBANNER, HttpApi, Redis, wait_until
+from tests.processes import MAILBANNER, TARGET_TOML, HttpApi, Redis, wait_until
 
 __all__ = [
     "LEGACY_DDL",
@@ -43,26 +43,6 @@ __all__ = [
 ]
 
 LINK_HOST = "shop.bench.test"
-
-TARGET_TOML = """
-[targets.{name}]
-url = "{url}"
-{schema_line}
-table = "{table}"
-priority_order = "{order}"
-datetime_storage = "naive_local"
-window_days_back = {back}
-window_days_ahead = {ahead}
-constants = {{ UPD_USER = "mailbanner" }}
-now_columns = ["UPD_DT"]
-
-[targets.{name}.columns]
-image_url = "BANNER_IMG_URL"
-link_url = "BANNER_LINK_URL"
-priority = "DISP_PRIORITY"
-start_at = "DISP_START_DT"
-end_at = "DISP_END_DT"
-"""
 
 
 @dataclass(frozen=True)

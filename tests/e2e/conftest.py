@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,120 +15,15 @@ import sqlalchemy as sa
 from banner_api import migrate
 from tests.brokers import free_port
 from tests.conftest import MARIADB_URL, POSTGRES_URL
-
-MAILBANNER = str(Path(sys.executable).with_name("mailbanner"))
-
-
-@dataclass
-class Redis:
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server") or "redis-server"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_until(lambda: _redis_answers(self.port), timeout=10, what="redis-server")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-        self.process = None
-
-
-def _redis_answers(port: int) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis(port=port, socket_connect_timeout=0.2).ping())
-    except redis.RedisError:
-        return False
-
-
-def wait_until(check: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
-    """Poll until check() is truthy; fail with what it last returned."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not reached within {timeout} s (last: {last!r})")
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-class HttpApi:
-    """A small JSON client over urllib, so the tests talk HTTP to the real server."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self.base_url = base_url
-        self.token = token
-
-    def request(
-        self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None
-    ) -> Response:
-        data = None if json_body is None else json.dumps(json_body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        request.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                raw, status, reply_headers = reply.read(), reply.status, dict(reply.headers)
-        except urllib.error.HTTPError as error:
-            raw, status, reply_headers = error.read(), error.code, dict(error.headers)
-        body = (
-            json.loads(raw)
-            if raw and reply_headers.get("Content-Type", "").startswith("application/json")
-            else raw
-        )
-        return Response(status, reply_headers, body)
-
-    def multipart(
-        self, path: str, fields: dict[str, str], file_field: str, filename: str, content: bytes
-    ) -> Response:
-        boundary = uuid.uuid4().hex
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields.items()
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-        parts.append(f"--{boundary}--\r\n".encode())
-        return self._send_raw(path, b"".join(parts), boundary)
-
-    def _send_raw(self, path: str, data: bytes, boundary: str) -> Response:
-        request = urllib.request.Request(self.base_url + path, data=data, method="POST")
-        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
-        request.add_header("Authorization", f"Bearer {self.token}")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                return Response(reply.status, dict(reply.headers), json.loads(reply.read()))
-        except urllib.error.HTTPError as error:
-            return Response(error.code, dict(error.headers), json.loads(error.read() or b"null"))
+from tests.processes import (
+    LEGACY_DDL,
+    MAILBANNER,
+    TARGET_TOML,
+    HttpApi,
+    Redis,
+    issue_token,
+    wait_until,
+)
 
 
 @dataclass
@@ -149,48 +37,6 @@ class System:
     beat_interval: float
     logs: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-
-LEGACY_DDL = {
-    "postgresql": """CREATE TABLE {table} (
-        BANNER_ID SERIAL PRIMARY KEY,
-        BANNER_IMG_URL VARCHAR(1000) NOT NULL,
-        BANNER_LINK_URL VARCHAR(1000) NOT NULL,
-        DISP_PRIORITY INTEGER NOT NULL,
-        DISP_START_DT TIMESTAMP NOT NULL,
-        DISP_END_DT TIMESTAMP NOT NULL,
-        UPD_USER VARCHAR(30) NOT NULL,
-        UPD_DT TIMESTAMP NOT NULL)""",
-    "mysql": """CREATE TABLE {table} (
-        BANNER_ID INT AUTO_INCREMENT PRIMARY KEY,
-        BANNER_IMG_URL VARCHAR(1000) NOT NULL,
-        BANNER_LINK_URL VARCHAR(1000) NOT NULL,
-        DISP_PRIORITY INT NOT NULL,
-        DISP_START_DT DATETIME NOT NULL,
-        DISP_END_DT DATETIME NOT NULL,
-        UPD_USER VARCHAR(30) NOT NULL,
-        UPD_DT DATETIME NOT NULL)""",
-}
-
-TARGET_TOML = """
-[targets.{name}]
-url = "{url}"
-{schema_line}
-table = "{table}"
-priority_order = "{order}"
-datetime_storage = "naive_local"
-window_days_back = 3
-window_days_ahead = 30
-constants = {{ UPD_USER = "mailbanner" }}
-now_columns = ["UPD_DT"]
-
-[targets.{name}.columns]
-image_url = "BANNER_IMG_URL"
-link_url = "BANNER_LINK_URL"
-priority = "DISP_PRIORITY"
-start_at = "DISP_START_DT"
-end_at = "DISP_END_DT"
-"""
 
 
 @pytest.fixture
@@ -227,9 +73,17 @@ def system(tmp_path: Path) -> Iterator[System]:
             schema_line=f'schema = "{banner_schema}"',
             table="T_NL_FOOTER_BANNER",
             order="top_is_one",
+            back=3,
+            ahead=30,
         )
         + TARGET_TOML.format(
-            name="mass", url=maria_url, schema_line="", table="MASS_MAIL_BANNER", order="larger_is_top"
+            name="mass",
+            url=maria_url,
+            schema_line="",
+            table="MASS_MAIL_BANNER",
+            order="larger_is_top",
+            back=3,
+            ahead=30,
         ),
         encoding="utf-8",
     )
@@ -259,7 +113,7 @@ def system(tmp_path: Path) -> Iterator[System]:
         )
         for name, argv in commands.items()
     ]
-    api = HttpApi(f"http://127.0.0.1:{port}", _issue_token(env, "e2e-planner", ["planner", "operator"]))
+    api = HttpApi(f"http://127.0.0.1:{port}", issue_token(env, "e2e-planner", ["planner", "operator"]))
     system = System(
         api=api,
         redis=redis,
@@ -289,16 +143,6 @@ def system(tmp_path: Path) -> Iterator[System]:
             conn.execute(sa.text(f"DROP DATABASE {maria_db}"))
         admin.dispose()
         maria_admin.dispose()
-
-
-def _issue_token(env: dict[str, str], user: str, roles: list[str]) -> str:
-    """A real user and token, made with the operator's own commands."""
-    role_args = [arg for role in roles for arg in ("--role", role)]
-    subprocess.run([MAILBANNER, "user", "create", user, *role_args], env=env, check=True, capture_output=True)
-    issued = subprocess.run(
-        [MAILBANNER, "user", "token", user, "--quiet"], env=env, check=True, capture_output=True, text=True
-    )
-    return issued.stdout.strip()
 
 
 def _healthy(api: HttpApi) -> bool:
