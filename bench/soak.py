@@ -107,6 +107,11 @@ def _check(cluster: Cluster, planner: Planner) -> tuple[int, int]:
     return checked, wrong
 
 
+def _memory(cluster: Cluster) -> dict[str, int]:
+    """Memory of the worker that is never killed and of the API (each with its children)."""
+    return {"worker0": cluster.workers[0].memory_bytes(), "api": cluster.api_proc.memory_bytes()}
+
+
 def _setup(cluster: Cluster, rng: random.Random) -> Planner:
     days = [today() + dt.timedelta(days=i) for i in range(DAYS)]
     planner = Planner(cluster.api, TARGETS, days, rng)
@@ -130,7 +135,7 @@ def run(minutes: float, seed: int | None = None, workdir: Path | None = None) ->
     ):
         planner = _setup(cluster, rng)
         rows_checked, mismatches = _check(cluster, planner)
-        memory_start = {"worker0": cluster.workers[0].rss_bytes(), "api": cluster.api_proc.rss_bytes()}
+        memory_samples = [_memory(cluster)]
         edits: Counter[str] = Counter()
         faults = FaultInjector(cluster, rng)
         started = time.monotonic()
@@ -147,7 +152,7 @@ def run(minutes: float, seed: int | None = None, workdir: Path | None = None) ->
             rows_checked += checked
             mismatches += wrong
             checkpoints += 1
-        memory_end = {"worker0": cluster.workers[0].rss_bytes(), "api": cluster.api_proc.rss_bytes()}
+            memory_samples.append(_memory(cluster))
         runs = {target: Counter(run["outcome"] for run in cluster.runs(target)) for target in TARGETS}
         return {
             "minutes": minutes,
@@ -163,8 +168,9 @@ def run(minutes: float, seed: int | None = None, workdir: Path | None = None) ->
             "rows_checked": rows_checked,
             "mismatches": mismatches,
             "sync_runs_by_outcome": {target: dict(counts) for target, counts in runs.items()},
-            "memory_rss_bytes_start": memory_start,
-            "memory_rss_bytes_end": memory_end,
+            "memory_pss_bytes_start": memory_samples[0],
+            "memory_pss_bytes_end": memory_samples[-1],
+            "memory_pss_bytes_at_checkpoints": memory_samples,
         }
 
 

@@ -194,18 +194,32 @@ class Proc:
                 self.popen.wait(grace)
         self.kill9()
 
-    def rss_bytes(self) -> int:
-        """Resident memory of every process of the group (the worker's main process and its pool)."""
+    def group_pids(self) -> list[int]:
+        """The main process and every process of its group (a worker's pool children)."""
         if self.popen is None:
-            return 0
-        total = 0
+            return []
+        found = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue
-            if int(fields[2]) == self.popen.pid:  # pgrp
-                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # rss in pages
+            if int(fields[2]) == self.popen.pid:  # the process group id
+                found.append(int(stat.parent.name))
+        return found
+
+    def memory_bytes(self) -> int:
+        """Proportional set size of the group: shared pages (the pool's copy-on-write image of its
+        parent) counted once, not once per process as the sum of RSS would."""
+        total = 0
+        for pid in self.group_pids():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            for line in rollup.splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
         return total
 
 
@@ -615,7 +629,7 @@ class Planner:
             self._call("DELETE", f"/api/v1/schedule?{query}")
         else:
             self.reorder(first, targets[0])
-        return kind
+        return str(kind)
 
     def edit_link(self) -> None:
         if not self.banners:

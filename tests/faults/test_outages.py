@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -56,6 +57,12 @@ def _status(cluster: Cluster, target: str) -> dict[str, Any]:
     return found
 
 
+def _status_if(cluster: Cluster, target: str, name: str, value: Any) -> dict[str, Any] | None:
+    """The target's status when its field `name` has `value` (for wait_until), else None."""
+    status = _status(cluster, target)
+    return status if status[name] == value else None
+
+
 def _broker_backlog(client: redis.Redis) -> int:
     """Sync messages waiting in the queue plus those a worker holds unacknowledged (countdown retries)."""
     return int(client.llen(SYNC_QUEUE)) + int(client.hlen("unacked"))
@@ -77,7 +84,7 @@ def test_unreachable_targets_fail_visibly_without_piling_up_then_converge(
         time.sleep(0.2)
     for target in TARGETS:
         status = wait_until(
-            lambda target=target: (s := _status(cluster, target))["last_outcome"] == "failed" and s,
+            partial(_status_if, cluster, target, "last_outcome", "failed"),
             timeout=CONVERGE_WITHIN,
             what=f"{target} shown as failing",
         )
@@ -105,7 +112,7 @@ def test_unreachable_targets_fail_visibly_without_piling_up_then_converge(
     _converged(cluster, planner)
     for target in TARGETS:
         status = wait_until(
-            lambda target=target: (s := _status(cluster, target))["pending_changes"] == 0 and s,
+            partial(_status_if, cluster, target, "pending_changes", 0),
             timeout=CONVERGE_WITHIN,
             what=f"{target} caught up",
         )
