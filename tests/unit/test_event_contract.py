@@ -17,8 +17,20 @@ def test_event_round_trips_through_json() -> None:
         last_day=dt.date(2026, 12, 3),
         change_id=42,
         committed_at=dt.datetime(2026, 11, 22, 6, 0, tzinfo=dt.UTC),
+        request_id="req-7",
     )
     assert ScheduleChanged.from_message(json.loads(json.dumps(event.to_message()))) == event
+
+
+def test_an_event_from_before_request_ids_still_parses() -> None:
+    message = {
+        "targets": ["mass"],
+        "first_day": "2026-12-01",
+        "last_day": "2026-12-01",
+        "change_id": 1,
+        "committed_at": "2026-11-22T00:00:00+00:00",
+    }
+    assert ScheduleChanged.from_message(message).request_id is None
 
 
 @pytest.mark.parametrize(

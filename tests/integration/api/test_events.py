@@ -56,6 +56,7 @@ def test_committed_change_publishes_one_event_naming_targets_and_span(
             "end_date": "2026-12-03",
             "targets": ["mass"],
         },
+        headers={"X-Request-ID": "planner-req-1"},
     )
     assert response.status_code == 201, response.json
 
@@ -64,6 +65,7 @@ def test_committed_change_publishes_one_event_naming_targets_and_span(
     event = ScheduleChanged.from_message(tasks[0].kwargs["event"])
     assert event.targets == ("mass",)
     assert (event.first_day, event.last_day) == (dt.date(2026, 12, 1), dt.date(2026, 12, 3))
+    assert event.request_id == "planner-req-1"
     with publishing_app.extensions["mailbanner"].session_factory() as session:
         change = session.scalars(select(ScheduleChange)).one()
     assert event.change_id == change.id

@@ -24,6 +24,7 @@ class ScheduleChanged:
     last_day: dt.date
     change_id: int | None
     committed_at: dt.datetime
+    request_id: str | None = None  # the API request that made the change, so its logs can be followed
 
     def to_message(self) -> dict[str, Any]:
         return {
@@ -32,6 +33,7 @@ class ScheduleChanged:
             "last_day": self.last_day.isoformat(),
             "change_id": self.change_id,
             "committed_at": self.committed_at.isoformat(),
+            "request_id": self.request_id,
         }
 
     @classmethod
@@ -41,12 +43,14 @@ class ScheduleChanged:
             if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
                 raise EventFormatError("targets must be a list of names")
             change_id = message.get("change_id")
+            request_id = message.get("request_id")
             return cls(
                 targets=tuple(targets),
                 first_day=dt.date.fromisoformat(message["first_day"]),
                 last_day=dt.date.fromisoformat(message["last_day"]),
                 change_id=int(change_id) if change_id is not None else None,
                 committed_at=dt.datetime.fromisoformat(message["committed_at"]),
+                request_id=str(request_id) if request_id is not None else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise EventFormatError(f"not a ScheduleChanged message: {exc}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +30,8 @@ class AppServices:
         return self.publisher.stats
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.publisher)
+        request_id = g.get("request_id") if has_request_context() else None
+        return UnitOfWork(self.session_factory, self.publisher, request_id)
 
 
 def services() -> AppServices:

@@ -16,9 +16,12 @@ from banner_common.models import ScheduleChange, utcnow
 class UnitOfWork:
     """`with uow:` opens a session; `uow.commit()` commits it and then publishes recorded changes."""
 
-    def __init__(self, session_factory: sessionmaker[Session], publisher: Publisher) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], publisher: Publisher, request_id: str | None = None
+    ) -> None:
         self._session_factory = session_factory
         self._publisher = publisher
+        self._request_id = request_id
         self._pending: list[ScheduleChange] = []
         self._session: Session | None = None
 
@@ -75,6 +78,7 @@ class UnitOfWork:
                     last_day=change.last_day,
                     change_id=change.id,
                     committed_at=change.committed_at,
+                    request_id=self._request_id,
                 )
             )
 

@@ -61,6 +61,12 @@ def register_tasks(app: Celery, context: WorkerContext) -> None:
             # A malformed message will never parse: retrying it would only repeat this line.
             log.error("sync_request_dropped", error=str(exc))
             return 0
+        log.info(
+            "sync_request_received",
+            change_id=change.change_id,
+            request_id=change.request_id,
+            targets=list(change.targets),
+        )
         targets = context.runner.targets()
         # The change was committed before its event was published, so before this moment: any run
         # that starts later covers it (see TargetCoordinator.covered).
