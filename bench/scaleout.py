@@ -94,7 +94,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
 def _place_on_all(api: HttpApi, banner_id: int, first: dt.date, last: dt.date, names: list[str]) -> None:
     """Place a banner for every target, TARGETS_PER_REQUEST at a time: the change log keeps a change's
     targets in one 512-character column, so one request naming all 200 targets fails (see
-    docs/benchmarks.md)."""
+    docs/performance.md)."""
     for start in range(0, len(names), TARGETS_PER_REQUEST):
         place(api, banner_id, first, last, names[start : start + TARGETS_PER_REQUEST])
 
