@@ -108,3 +108,28 @@ def test_every_run_is_kept_in_order(
         (swapped.run_id, "swapped"),
         (in_sync.run_id, "in_sync"),
     ]
+
+
+@SQLITE_TARGET
+def test_a_run_left_running_by_a_killed_worker_is_closed_by_the_next_run(
+    legacy: LegacyTarget, planner: Planner, run: Run, banner_sessions: sessionmaker[Session]
+) -> None:
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    just_now = dt.datetime.now(dt.UTC)
+    with banner_sessions() as session:
+        abandoned = SyncRun(target=TARGET, trigger="beat", outcome="running", started_at=long_ago)
+        other_target = SyncRun(target="other", trigger="beat", outcome="running", started_at=long_ago)
+        recent = SyncRun(target=TARGET, trigger="event", outcome="running", started_at=just_now)
+        session.add_all([abandoned, other_target, recent])
+        session.commit()
+        ids = (abandoned.id, other_target.id, recent.id)
+    planner.resume()
+
+    run(legacy.spec(), legacy.engine)
+
+    closed, untouched, still_running = (_run_row(banner_sessions, run_id) for run_id in ids)
+    assert closed.outcome == "failed"
+    assert closed.error is not None
+    assert closed.error.startswith("abandoned")
+    assert untouched.outcome == "running"  # another target's run is not this run's to judge
+    assert still_running.outcome == "running"  # within the time limit it may still be alive

@@ -114,7 +114,11 @@ class Settings:
     )
     sync_retry_backoff_max_seconds: float = field(default=300.0, metadata={"doc": "Longest retry delay."})
     sync_lock_ttl_seconds: float = field(
-        default=900.0, metadata={"doc": "Expiry of a target's run lock in Redis (above the time limit)."}
+        default=60.0,
+        metadata={
+            "doc": "Expiry of a target's run lock in Redis; renewed while the run lasts, so it bounds how"
+            " long a killed worker's lock blocks that target."
+        },
     )
     broker_visibility_timeout_seconds: float = field(
         default=3600.0,

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
+MIN_LOCK_TTL_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class WorkerOptions:
     """Time limits, retries and coordination knobs of the worker (see docs/celery.md for the reasoning)."""
@@ -32,7 +35,7 @@ class WorkerOptions:
     max_retries: int = 8
     retry_backoff_base_seconds: float = 5.0
     retry_backoff_max_seconds: float = 300.0
-    lock_ttl_seconds: float = 900.0
+    lock_ttl_seconds: float = 60.0
     visibility_timeout_seconds: float = 3600.0
     coordination_key_prefix: str = "mailbanner:sync:"
 
@@ -53,8 +56,9 @@ class WorkerOptions:
     def validate(self) -> None:
         if not 0 < self.soft_time_limit_seconds < self.time_limit_seconds:
             raise ValueError("the soft time limit must be positive and below the hard time limit")
-        if self.lock_ttl_seconds <= self.time_limit_seconds:
-            raise ValueError("the lock TTL must exceed the longest run (the hard time limit)")
+        if self.lock_ttl_seconds < MIN_LOCK_TTL_SECONDS:
+            # The holder renews the lock every TTL/10; a TTL this short would be renewed too often.
+            raise ValueError(f"the lock TTL must be at least {MIN_LOCK_TTL_SECONDS:g} s")
         if self.visibility_timeout_seconds <= max(self.time_limit_seconds, self.retry_backoff_max_seconds):
             # With the Redis broker an unacked message comes back after the visibility timeout: a
             # shorter one would redeliver running tasks and countdown retries a second time.

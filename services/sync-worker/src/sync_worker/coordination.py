@@ -65,7 +65,7 @@ class TargetCoordinator(Generic[R]):
         run: Callable[[str, str, bool], R],
         *,
         key_prefix: str = "mailbanner:sync:",
-        lock_ttl_seconds: float = 900.0,
+        lock_ttl_seconds: float = 60.0,
         refresh_every_seconds: float | None = None,
         trigger_precedence: Sequence[str] = DEFAULT_TRIGGER_PRECEDENCE,
     ) -> None:

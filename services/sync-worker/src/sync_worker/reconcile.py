@@ -78,7 +78,12 @@ def reconcile(
     window = DayWindow.around(today_in(settings.tz, moment), spec.window_days_back, spec.window_days_ahead)
     dialect: Dialect = dialect_for(target_engine.url)  # an unsupported database is a configuration error
     run_id, state = begin_run(
-        banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=utcnow()
+        banner_sessions,
+        target=spec.name,
+        trigger=trigger,
+        window=window,
+        started_at=utcnow(),
+        abandoned_after=dt.timedelta(seconds=settings.sync_time_limit_seconds),
     )
 
     def finish(record: RunRecord, retryable: bool = False) -> RunResult:

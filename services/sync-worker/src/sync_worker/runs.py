@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,20 +53,57 @@ def _state(session: Session, name: str) -> TargetState:
 
 
 def begin_run(
-    sessions: sessionmaker[Session], *, target: str, trigger: str, window: DayWindow, started_at: dt.datetime
+    sessions: sessionmaker[Session],
+    *,
+    target: str,
+    trigger: str,
+    window: DayWindow,
+    started_at: dt.datetime,
+    abandoned_after: dt.timedelta | None = None,
 ) -> tuple[int, StateView]:
-    """Insert the run as 'running' (so operators see it) and read the target's state, creating it if new."""
+    """Insert the run as 'running' (so operators see it) and read the target's state, creating it if new.
+
+    Runs of the target still 'running' after `abandoned_after` (the task's hard time limit, past which
+    no run can be alive) belonged to a killed worker: they are closed as failed.
+    """
+
+    def attempt() -> tuple[int, StateView]:
+        return _begin_run(
+            sessions,
+            target=target,
+            trigger=trigger,
+            window=window,
+            started_at=started_at,
+            abandoned_after=abandoned_after,
+        )
+
     try:
-        return _begin_run(sessions, target=target, trigger=trigger, window=window, started_at=started_at)
+        return attempt()
     except IntegrityError:
         # Another run created the new target's state at the same moment; it exists now.
-        return _begin_run(sessions, target=target, trigger=trigger, window=window, started_at=started_at)
+        return attempt()
 
 
 def _begin_run(
-    sessions: sessionmaker[Session], *, target: str, trigger: str, window: DayWindow, started_at: dt.datetime
+    sessions: sessionmaker[Session],
+    *,
+    target: str,
+    trigger: str,
+    window: DayWindow,
+    started_at: dt.datetime,
+    abandoned_after: dt.timedelta | None,
 ) -> tuple[int, StateView]:
     with sessions() as session, session.begin():
+        if abandoned_after is not None:
+            session.execute(
+                update(SyncRun)
+                .where(
+                    SyncRun.target == target,
+                    SyncRun.outcome == "running",
+                    SyncRun.started_at < started_at - abandoned_after,
+                )
+                .values(outcome="failed", finished_at=started_at, error=ABANDONED_ERROR)
+            )
         state = _state(session, target)
         view = StateView(state.paused, state.paused_reason, state.held)
         run = SyncRun(
@@ -82,6 +119,9 @@ def _begin_run(
         session.add(run)
         session.flush()
         return run.id, view
+
+
+ABANDONED_ERROR = "abandoned: the worker stopped during the run (killed or past its time limit)"
 
 
 def latest_change_id(session: Session) -> int:
