@@ -210,7 +210,7 @@ def register_banners(api: HttpApi, count: int, campaign_type: str = "sale") -> l
             "link_url": banner_link(n),
             "campaign_type": campaign_type,
         }
-        response = api.multipart("/api/v1/banners", fields, "image", f"b{n}.png", png(n))
+        response = api.multipart("/api/v1/banners", fields, f"b{n}.png", png(n))
         if response.status != 201:
             raise RuntimeError(f"registering banner {n}: {response.status} {response.body}")
         ids.append(int(response.body["id"]))

@@ -73,11 +73,12 @@ class Response:
 
 
 class HttpApi:
-    """A small JSON client over urllib, so the tests talk HTTP to the real server."""
+    """A small JSON client over urllib holding a bearer token, so tests talk HTTP to the real server."""
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, timeout: float = 15.0) -> None:
         self.base_url = base_url
         self.token = token
+        self.timeout = timeout
 
     def request(
         self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None
@@ -85,26 +86,14 @@ class HttpApi:
         data = None if json_body is None else json.dumps(json_body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Accept", "application/json")
-        request.add_header("Authorization", f"Bearer {self.token}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                raw, status, reply_headers = reply.read(), reply.status, dict(reply.headers)
-        except urllib.error.HTTPError as error:
-            raw, status, reply_headers = error.read(), error.code, dict(error.headers)
-        body = (
-            json.loads(raw)
-            if raw and reply_headers.get("Content-Type", "").startswith("application/json")
-            else raw
-        )
-        return Response(status, reply_headers, body)
+        return self._send(request, headers)
 
     def multipart(
-        self, path: str, fields: dict[str, str], file_field: str, filename: str, content: bytes
+        self, path: str, fields: dict[str, str], filename: str, content: bytes, file_field: str = "image"
     ) -> Response:
+        """POST fields and one file as multipart/form-data."""
         boundary = uuid.uuid4().hex
         parts = [
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -117,17 +106,21 @@ class HttpApi:
             + b"\r\n"
         )
         parts.append(f"--{boundary}--\r\n".encode())
-        return self._send_raw(path, b"".join(parts), boundary)
-
-    def _send_raw(self, path: str, data: bytes, boundary: str) -> Response:
-        request = urllib.request.Request(self.base_url + path, data=data, method="POST")
+        request = urllib.request.Request(self.base_url + path, data=b"".join(parts), method="POST")
         request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        return self._send(request, None)
+
+    def _send(self, request: urllib.request.Request, headers: dict[str, str] | None) -> Response:
         request.add_header("Authorization", f"Bearer {self.token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                return Response(reply.status, dict(reply.headers), json.loads(reply.read()))
+            with urllib.request.urlopen(request, timeout=self.timeout) as reply:
+                raw, status, reply_headers = reply.read(), reply.status, dict(reply.headers)
         except urllib.error.HTTPError as error:
-            return Response(error.code, dict(error.headers), json.loads(error.read() or b"null"))
+            raw, status, reply_headers = error.read(), error.code, dict(error.headers)
+        is_json = reply_headers.get("Content-Type", "").startswith("application/json")
+        return Response(status, reply_headers, json.loads(raw) if raw and is_json else raw)
 
 
 # The delivery table as the legacy system made it: an id, the five delivery columns, audit columns.

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from tests.e2e.conftest import System, wait_until
+from tests.e2e.conftest import System
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,7 @@ def _png(color: str) -> bytes:
 
 def _register(system: System, title: str, link: str, color: str) -> dict[str, Any]:
     fields = {"title": title, "link_url": link, "campaign_type": "sale"}
-    response = system.api.multipart("/api/v1/banners", fields, "image", "banner.png", _png(color))
+    response = system.api.multipart("/api/v1/banners", fields, "banner.png", _png(color))
     assert response.status == 201, response.body
     body: dict[str, Any] = response.body
     return body
@@ -95,9 +96,10 @@ def test_changes_through_http_reach_both_targets(system: System) -> None:
 
     # Reorder the first day of "personalized": b above a.
     day_path = f"/api/v1/schedule/days/{days[0]}?target=personalized"
-    day = api.request("GET", day_path)
-    ids = [entry["id"] for entry in day.body["entries"]]
-    reordered = api.request("PUT", day_path, {"entry_ids": ids[::-1]}, {"If-Match": day.headers["ETag"]})
+    first_day = api.request("GET", day_path)
+    ids = [entry["id"] for entry in first_day.body["entries"]]
+    etag = first_day.headers["ETag"]
+    reordered = api.request("PUT", day_path, {"entry_ids": ids[::-1]}, {"If-Match": etag})
     assert reordered.status == 200, reordered.body
     footers.days[("personalized", days[0])] = [link_b, link_a]
     _expect(system, footers, "personalized", APPLIED_WITHIN)

@@ -10,8 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -29,9 +27,9 @@ from banner_api.auth.roles import ROLES
 from sync_worker.celery_app import WorkerOptions
 from tests.brokers import free_port
 from tests.conftest import MARIADB_URL, POSTGRES_URL
-from tests.e2e.conftest import LEGACY_DDL, MAILBANNER, Redis, wait_until
 from tests.faults.proxy import TcpProxy
 from tests.faults.worker_proc import OPTIONS_VARIABLE, VISIBILITY_OVERRIDE_VARIABLE
+from tests.processes import LEGACY_DDL, MAILBANNER, HttpApi, Redis, Response, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -93,61 +91,6 @@ class ClusterSpec:
     proxy_banner_db: bool = False
     worker_options: WorkerOptions = SHORT_OPTIONS
     forced_visibility_timeout: float | None = None
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-class ApiClient:
-    """A small JSON client over urllib holding the cluster user's bearer token."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self.base_url = base_url
-        self.token = token
-
-    def request(
-        self, method: str, path: str, json_body: Any = None, headers: dict[str, str] | None = None
-    ) -> Response:
-        data = None if json_body is None else json.dumps(json_body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        return self._send(request, headers)
-
-    def multipart(self, path: str, fields: dict[str, str], filename: str, content: bytes) -> Response:
-        """POST fields and one file named `image` as multipart/form-data."""
-        boundary = uuid.uuid4().hex
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields.items()
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-        parts.append(f"--{boundary}--\r\n".encode())
-        request = urllib.request.Request(self.base_url + path, data=b"".join(parts), method="POST")
-        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
-        return self._send(request, None)
-
-    def _send(self, request: urllib.request.Request, headers: dict[str, str] | None) -> Response:
-        request.add_header("Authorization", f"Bearer {self.token}")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=15) as reply:
-                raw, status, reply_headers = reply.read(), reply.status, dict(reply.headers)
-        except urllib.error.HTTPError as error:
-            raw, status, reply_headers = error.read(), error.code, dict(error.headers)
-        is_json = reply_headers.get("Content-Type", "").startswith("application/json")
-        return Response(status, reply_headers, json.loads(raw) if raw and is_json else raw)
 
 
 @dataclass
@@ -245,7 +188,7 @@ class Cluster:
     """The running cluster, its databases seen directly (never through a proxy) and its controls."""
 
     spec: ClusterSpec
-    api: ApiClient
+    api: HttpApi
     redis: Redis
     banner_engine: sa.Engine
     target_engines: dict[str, sa.Engine]
@@ -365,7 +308,7 @@ def _issue_token(env: dict[str, str], work: Path) -> str:
     return made.stdout.decode().strip()
 
 
-def _healthy(api: ApiClient) -> bool:
+def _healthy(api: HttpApi) -> bool:
     try:
         return api.request("GET", "/healthz").status == 200
     except OSError:
@@ -460,7 +403,7 @@ def running_cluster(spec: ClusterSpec, work: Path) -> Iterator[Cluster]:
         procs.extend([api_proc, *workers, *beats])
         for proc in procs:
             proc.start()
-        api = ApiClient(f"http://127.0.0.1:{port}", token)
+        api = HttpApi(f"http://127.0.0.1:{port}", token)
         wait_until(lambda: _healthy(api), timeout=30, what="API /healthz")
         target_engines = {"personalized": sa.create_engine(POSTGRES_URL), "mass": maria}
         engines.append(target_engines["personalized"])
@@ -523,14 +466,14 @@ def png(color: str = "red") -> bytes:
     return buffer.getvalue()
 
 
-def register_banner(api: ApiClient, title: str, link: str, color: str = "red") -> int:
+def register_banner(api: HttpApi, title: str, link: str, color: str = "red") -> int:
     fields = {"title": title, "link_url": link, "campaign_type": "sale"}
     response = api.multipart("/api/v1/banners", fields, "banner.png", png(color))
     assert response.status == 201, response.body
     return int(response.body["id"])
 
 
-def place(api: ApiClient, banner_id: int, first: dt.date, last: dt.date, targets: list[str]) -> Response:
+def place(api: HttpApi, banner_id: int, first: dt.date, last: dt.date, targets: list[str]) -> Response:
     body = {
         "banner_id": banner_id,
         "start_date": first.isoformat(),
@@ -540,7 +483,7 @@ def place(api: ApiClient, banner_id: int, first: dt.date, last: dt.date, targets
     return api.request("POST", "/api/v1/schedule", body)
 
 
-def set_link(api: ApiClient, banner_id: int, link: str) -> Response:
+def set_link(api: HttpApi, banner_id: int, link: str) -> Response:
     current = api.request("GET", f"/api/v1/banners/{banner_id}")
     if current.status != 200:
         return current
@@ -566,7 +509,7 @@ class Planner:
     it), never from the worker, so a request whose outcome the client could not see is still judged.
     """
 
-    def __init__(self, api: ApiClient, targets: tuple[str, ...], days: list[dt.date], rng: Any) -> None:
+    def __init__(self, api: HttpApi, targets: tuple[str, ...], days: list[dt.date], rng: Any) -> None:
         self.api = api
         self.targets = targets
         self.days = days

@@ -15,8 +15,8 @@ import redis
 import sqlalchemy as sa
 
 from banner_common.task_names import SYNC_QUEUE
-from tests.e2e.conftest import wait_until
 from tests.faults.harness import Cluster, ClusterSpec, Planner, running_cluster, today
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.faults
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from sync_worker.celery_app import WorkerOptions
-from tests.e2e.conftest import wait_until
 from tests.faults.conftest import LONG
 from tests.faults.harness import (
     Cluster,
@@ -26,6 +25,7 @@ from tests.faults.harness import (
     set_link,
     today,
 )
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.faults
 
