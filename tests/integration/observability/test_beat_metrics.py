@@ -15,7 +15,6 @@ from celery.signals import beat_init
 from banner_common.settings import Settings
 from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE_ALL
 from scheduler_beat.beat import make_beat_app
-from scheduler_beat.metrics import install_beat_metrics
 from tests.conftest import REDIS_URL
 from tests.integration.observability.ops import parse, value
 from tests.integration.worker.harness import delete_prefixed_keys, unique_prefix
@@ -47,9 +46,8 @@ def test_the_beat_counts_what_it_sends_and_when_once_started() -> None:
     port = _free_port()
     settings = replace(Settings(), redis_url=REDIS_URL, beat_metrics_port=port, metrics_address="127.0.0.1")
     prefix = unique_prefix("beat")
-    app = make_beat_app(settings)
+    app = make_beat_app(settings)  # installs the beat's metrics
     app.conf.broker_transport_options = {"global_keyprefix": prefix}
-    install_beat_metrics(app, settings)
     sample = ("mailbanner_beat_tasks_sent_total", {"task": SYNC_RECONCILE_ALL})
     try:
         beat_init.send(sender=StartedBeat(app))
