@@ -24,7 +24,7 @@ from PIL import Image
 from banner_api import migrate
 from bench.databases import LEGACY_DDL, MARIADB_URL, POSTGRES_URL
 from tests.brokers import free_port
-from tests.processes import MAILBANNER, TARGET_TOML, HttpApi, Redis, wait_until
+from tests.processes import MAILBANNER, HttpApi, Redis, target_toml, wait_until
 
 __all__ = [
     "LEGACY_DDL",
@@ -63,7 +63,7 @@ class TargetDef:
 
     def toml(self) -> str:
         schema_line = f'schema = "{self.schema}"' if self.schema else ""
-        return TARGET_TOML.format(
+        return target_toml(
             name=self.name,
             url=self.url,
             schema_line=schema_line,

@@ -154,6 +154,7 @@ priority_order = "{order}"
 datetime_storage = "naive_local"
 window_days_back = {back}
 window_days_ahead = {ahead}
+{extra}
 constants = {{ UPD_USER = "mailbanner" }}
 now_columns = ["UPD_DT"]
 
@@ -174,3 +175,27 @@ def issue_token(env: dict[str, str], user: str, roles: list[str]) -> str:
         [MAILBANNER, "user", "token", user, "--quiet"], env=env, check=True, capture_output=True, text=True
     )
     return issued.stdout.strip()
+
+
+def target_toml(
+    *,
+    name: str,
+    url: str,
+    table: str,
+    order: str,
+    schema_line: str = "",
+    back: int = 3,
+    ahead: int = 30,
+    extra: str = "",
+) -> str:
+    """A [targets.<name>] declaration of the legacy table above, with any extra keys as TOML lines."""
+    return TARGET_TOML.format(
+        name=name,
+        url=url,
+        schema_line=schema_line,
+        table=table,
+        order=order,
+        back=back,
+        ahead=ahead,
+        extra=extra,
+    )

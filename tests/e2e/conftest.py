@@ -18,10 +18,10 @@ from tests.conftest import MARIADB_URL, POSTGRES_URL
 from tests.processes import (
     LEGACY_DDL,
     MAILBANNER,
-    TARGET_TOML,
     HttpApi,
     Redis,
     issue_token,
+    target_toml,
     wait_until,
 )
 
@@ -67,7 +67,7 @@ def system(tmp_path: Path) -> Iterator[System]:
         conn.execute(sa.text(LEGACY_DDL["mysql"].format(table="MASS_MAIL_BANNER")))
     targets_file = tmp_path / "targets.toml"
     targets_file.write_text(
-        TARGET_TOML.format(
+        target_toml(
             name="personalized",
             url=POSTGRES_URL,
             schema_line=f'schema = "{banner_schema}"',
@@ -76,7 +76,7 @@ def system(tmp_path: Path) -> Iterator[System]:
             back=3,
             ahead=30,
         )
-        + TARGET_TOML.format(
+        + target_toml(
             name="mass",
             url=maria_url,
             schema_line="",

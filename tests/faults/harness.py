@@ -29,7 +29,7 @@ from tests.brokers import free_port
 from tests.conftest import MARIADB_URL, POSTGRES_URL
 from tests.faults.proxy import TcpProxy
 from tests.faults.worker_proc import OPTIONS_VARIABLE, VISIBILITY_OVERRIDE_VARIABLE
-from tests.processes import LEGACY_DDL, MAILBANNER, HttpApi, Redis, Response, wait_until
+from tests.processes import LEGACY_DDL, MAILBANNER, HttpApi, Redis, Response, target_toml, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -49,29 +49,6 @@ SHORT_OPTIONS = WorkerOptions(
 )
 
 Row = tuple[str, int, dt.date]
-
-TARGET_TOML = """
-[targets.{name}]
-url = "{url}"
-{schema_line}
-table = "{table}"
-priority_order = "{order}"
-datetime_storage = "naive_local"
-window_days_back = 2
-window_days_ahead = {ahead}
-max_delete_share = 1.0
-chunk_size = {chunk_size}
-lock_timeout_seconds = {lock_timeout}
-constants = {{ UPD_USER = "mailbanner" }}
-now_columns = ["UPD_DT"]
-
-[targets.{name}.columns]
-image_url = "BANNER_IMG_URL"
-link_url = "BANNER_LINK_URL"
-priority = "DISP_PRIORITY"
-start_at = "DISP_START_DT"
-end_at = "DISP_END_DT"
-"""
 
 
 @dataclass(frozen=True)
@@ -372,11 +349,15 @@ def running_cluster(spec: ClusterSpec, work: Path) -> Iterator[Cluster]:
         targets_file = work / "targets.toml"
         targets_file.write_text(
             "".join(
-                TARGET_TOML.format(
+                target_toml(
                     name=name,
+                    back=2,
                     ahead=spec.window_days_ahead,
-                    chunk_size=spec.chunk_size,
-                    lock_timeout=spec.lock_timeout_seconds,
+                    extra=(
+                        "max_delete_share = 1.0\n"
+                        f"chunk_size = {spec.chunk_size}\n"
+                        f"lock_timeout_seconds = {spec.lock_timeout_seconds}"
+                    ),
                     **declared[name],
                 )
                 for name in spec.targets
