@@ -37,10 +37,13 @@ def _targets(objects: list[Obj]) -> dict[str, Any]:
 
 
 def _delivery_hosts(objects: list[Obj]) -> set[str]:
+    """Host names the targets file reveals (none where a whole URL is a placeholder)."""
     hosts = set()
     for spec in _targets(objects).values():
         rest = spec["url"].partition("://")[2]
-        hosts.add(rest.rpartition("@")[2].split("/")[0].split(":")[0].split(";")[0])
+        host = rest.rpartition("@")[2].split("/")[0].split(":")[0].split(";")[0]
+        if host:
+            hosts.add(host)
     return hosts
 
 
@@ -85,10 +88,21 @@ def test_the_targets_file_loads_and_keeps_every_credential_a_placeholder(
     specs = load_targets(path)
     assert specs
     for spec in specs.values():
+        if PLACEHOLDER.match(spec.url):
+            continue  # the whole URL, address and credentials, comes from the worker's Secret
         userinfo = spec.url.partition("://")[2].rpartition("@")[0]
         assert userinfo, spec.name
         for part in userinfo.split(":"):
             assert PLACEHOLDER.match(part), (spec.name, part)
+
+
+def test_prod_targets_file_reveals_no_delivery_address() -> None:
+    from tests.deploy.manifests import render
+
+    objects = render("prod")
+    assert _targets(objects)
+    assert all(PLACEHOLDER.match(spec["url"]) for spec in _targets(objects).values())
+    assert _delivery_hosts(objects) == set()
 
 
 def test_dev_target_credentials_secret_fills_every_placeholder() -> None:
