@@ -37,7 +37,7 @@ LARGER_IS_TOP = {"mass"}
 USER = "faults"
 
 # Short enough that a test sees a stranded lock expire, a redelivery and a retry; still valid for
-# WorkerOptions.validate() (lock TTL > hard limit > soft limit; visibility > hard limit and backoff).
+# WorkerOptions.validate() (hard limit > soft limit; visibility > hard limit and backoff).
 SHORT_OPTIONS = WorkerOptions(
     soft_time_limit_seconds=8.0,
     time_limit_seconds=10.0,

@@ -72,7 +72,7 @@ def test_every_sync_task_is_routed_to_the_sync_queue_and_visible_in_flower() -> 
     ("change", "message"),
     [
         ({"visibility_timeout_seconds": 600.0}, "visibility timeout"),
-        ({"lock_ttl_seconds": 5.0}, "lock TTL"),
+        ({"lock_ttl_seconds": 0.5}, "lock TTL"),
         ({"soft_time_limit_seconds": 700.0}, "soft time limit"),
         ({"max_retries": -1}, "max_retries"),
     ],
@@ -132,4 +132,4 @@ def test_worker_options_come_from_settings_and_are_checked() -> None:
     options = WorkerOptions.from_settings(settings)
     assert (options.soft_time_limit_seconds, options.time_limit_seconds) == (100, 120)
     with pytest.raises(ValueError, match="lock TTL"):
-        WorkerOptions.from_settings(Settings.from_env({"MAILBANNER_SYNC_LOCK_TTL_SECONDS": "5"}))
+        WorkerOptions.from_settings(Settings.from_env({"MAILBANNER_SYNC_LOCK_TTL_SECONDS": "0.5"}))

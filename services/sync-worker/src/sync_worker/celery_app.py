@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
-MIN_LOCK_TTL_SECONDS = 10.0
+MIN_LOCK_TTL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
