@@ -60,6 +60,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 BANNER_REGISTERED = "registered"
+NEW_TARGET_REASON = "new target"
 BANNER_IMPORTED = "imported"
 
 
@@ -167,7 +168,7 @@ class TargetState(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=True)
-    paused_reason: Mapped[str] = mapped_column(String(200), default="new target")
+    paused_reason: Mapped[str] = mapped_column(String(200), default=NEW_TARGET_REASON)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     held_diff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     in_sync: Mapped[bool | None] = mapped_column(Boolean)

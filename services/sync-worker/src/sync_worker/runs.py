@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from banner_common.delivery import DayWindow
-from banner_common.models import ScheduleChange, SyncRun, TargetState
+from banner_common.models import ScheduleChange, SyncRun
+from banner_common.target_states import state_of
 
-NEW_TARGET_REASON = "new target"
 ERROR_MAX_CHARS = 4000
 
 
@@ -39,17 +39,6 @@ class RunRecord:
     in_sync: bool | None = None
     succeeded: bool = False
     held: bool = False
-
-
-def _state(session: Session, name: str) -> TargetState:
-    state = session.get(TargetState, name)
-    if state is None:
-        # A target nobody configured in the database yet starts paused, so an operator sees it first.
-        state = TargetState(
-            name=name, paused=True, paused_reason=NEW_TARGET_REASON, held=False, applied_change_id=0
-        )
-        session.add(state)
-    return state
 
 
 def begin_run(
@@ -104,7 +93,7 @@ def _begin_run(
                 )
                 .values(outcome="failed", finished_at=started_at, error=ABANDONED_ERROR)
             )
-        state = _state(session, target)
+        state = state_of(session, target)
         view = StateView(state.paused, state.paused_reason, state.held)
         run = SyncRun(
             target=target,
@@ -145,7 +134,7 @@ def finish_run(
         run.diff_summary = record.diff_summary
         run.error = error
         run.applied_change_id = record.applied_change_id
-        state = _state(session, target)
+        state = state_of(session, target)
         state.last_run_at = finished_at
         state.last_outcome = record.outcome
         if record.in_sync is not None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from banner_common.models import AuditEvent, TargetState
-from sync_worker.runs import NEW_TARGET_REASON
+from banner_common.models import NEW_TARGET_REASON, AuditEvent, TargetState
+from banner_common.target_states import set_pause, state_of
 
 
 @dataclass(frozen=True)
@@ -21,16 +21,8 @@ def set_paused(
 ) -> PauseState:
     """Pause (with a reason shown to operators) or resume a target; audited in the same transaction."""
     with sessions() as session, session.begin():
-        state = session.get(TargetState, name)
-        if state is None:
-            state = TargetState(
-                name=name, paused=True, paused_reason=NEW_TARGET_REASON, held=False, applied_change_id=0
-            )
-            session.add(state)
-        before = {"paused": state.paused, "paused_reason": state.paused_reason}
-        state.paused = paused
-        state.paused_reason = reason if paused else ""
-        after = {"paused": state.paused, "paused_reason": state.paused_reason}
+        state = state_of(session, name)
+        before, after = set_pause(state, paused=paused, reason=reason)
         session.add(
             AuditEvent(
                 actor=actor,

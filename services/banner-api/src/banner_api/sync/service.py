@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from banner_api.audit.record import record
 from banner_api.errors import NotFound, field_error
 from banner_api.uow import UnitOfWork
-from banner_common.models import ScheduleChange, SyncRun, TargetState, utcnow
+from banner_common.models import NEW_TARGET_REASON, ScheduleChange, SyncRun, TargetState, utcnow
 from banner_common.settings import Settings
+from banner_common.target_states import set_pause, state_of
 from banner_common.targets import TargetSpec, load_targets
 
 
@@ -37,17 +38,6 @@ def list_targets(settings: Settings, names: tuple[str, ...]) -> list[dict[str, A
 def _require_known(name: str, names: tuple[str, ...]) -> None:
     if name not in names:
         raise NotFound(f"no target named {name!r}")
-
-
-def _state(session: Session, name: str) -> TargetState:
-    state = session.get(TargetState, name)
-    if state is None:
-        # A target nobody has touched yet starts paused; materialise that so an operator can resume it.
-        state = TargetState(
-            name=name, paused=True, paused_reason="new target", held=False, applied_change_id=0
-        )
-        session.add(state)
-    return state
 
 
 def _involves(name: str) -> Any:
@@ -75,7 +65,7 @@ def target_status(
         "name": name,
         "enabled": spec.enabled if spec else True,
         "paused": state.paused if state else True,
-        "paused_reason": (state.paused_reason if state.paused else None) if state else "new target",
+        "paused_reason": (state.paused_reason if state.paused else None) if state else NEW_TARGET_REASON,
         "in_sync": state.in_sync if state else None,
         "held": state.held if state else False,
         "held_diff": state.held_diff if state else None,
@@ -128,11 +118,7 @@ def set_paused(
 ) -> dict[str, Any]:
     _require_known(name, names)
     with uow:
-        state = _state(uow.session, name)
-        before = {"paused": state.paused, "paused_reason": state.paused_reason}
-        state.paused = paused
-        state.paused_reason = reason if paused else ""
-        after = {"paused": state.paused, "paused_reason": state.paused_reason}
+        before, after = set_pause(state_of(uow.session, name), paused=paused, reason=reason)
         record(uow.session, "target.pause" if paused else "target.resume", "target", name, before, after)
         uow.commit()
         return target_status(uow.session, name, declared_targets(settings, names)[name])
