@@ -16,9 +16,8 @@ from flask.testing import FlaskClient
 
 from banner_api import create_app, migrate
 from banner_api.publish import NullPublisher
-from banner_common.models import Base
 from banner_common.settings import Settings
-from tests.factories import authorized_client
+from tests.factories import authorized_client, empty_postgres_banner_database
 
 POSTGRES_URL = os.environ.get(
     "MAILBANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -63,11 +62,7 @@ def banner_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_schema_url")
-    engine = sa.create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres_banner_database(url)
     return url
 
 

@@ -4,9 +4,11 @@ and tokens written through the accounts service (as `mailbanner user` does)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -16,9 +18,38 @@ from banner_api.auth import accounts
 from banner_api.auth.roles import ROLES
 from banner_api.publish import NullPublisher
 from banner_common.events import ScheduleChanged
-from banner_common.models import Banner
+from banner_common.models import Banner, Base, ContentVersion
 
 TEST_USER = "tester"
+
+
+@contextmanager
+def recorded_statements(engine: sa.Engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the block runs."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def empty_postgres_banner_database(url: str) -> None:
+    """Empty every table of a migrated PostgreSQL banner database, ids restarting; the content version
+    row stays (its triggers move it: a truncate is a write like any other)."""
+    engine = sa.create_engine(url)
+    tables = ", ".join(
+        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != ContentVersion.__tablename__
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
 
 
 def image_bytes(fmt: str = "PNG", width: int = 600, height: int = 120, color: str = "steelblue") -> bytes:
@@ -27,8 +58,8 @@ def image_bytes(fmt: str = "PNG", width: int = 600, height: int = 120, color: st
     return buffer.getvalue()
 
 
-def insert_banner(app: Flask, **overrides: Any) -> int:
-    """Write a banner straight through the ORM (for tests about something other than registration)."""
+def banner_values(**overrides: Any) -> dict[str, Any]:
+    """The columns of a plain registered banner, for writing one straight to the database."""
     values: dict[str, Any] = {
         "title": "Winter sale",
         "image_url": "http://banners.test/images/winter.png",
@@ -43,6 +74,12 @@ def insert_banner(app: Flask, **overrides: Any) -> int:
         "archived": False,
     }
     values.update(overrides)
+    return values
+
+
+def insert_banner(app: Flask, **overrides: Any) -> int:
+    """Write a banner straight through the ORM (for tests about something other than registration)."""
+    values = banner_values(**overrides)
     session_factory = app.extensions["mailbanner"].session_factory
     with session_factory() as session:
         banner = Banner(**values)

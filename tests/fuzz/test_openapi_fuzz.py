@@ -12,16 +12,14 @@ from typing import Any
 
 import pytest
 import schemathesis
-import sqlalchemy as sa
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from banner_api import create_app
-from banner_common.models import Base
 from banner_common.settings import Settings
 from tests.brokers import private_redis
-from tests.factories import authorized_client, image_bytes, register_banner
+from tests.factories import authorized_client, empty_postgres_banner_database, image_bytes, register_banner
 
 LONG = os.environ.get("MAILBANNER_LONG") == "1"
 EXAMPLES = 300 if LONG else 25
@@ -30,11 +28,7 @@ HUGE_ID = 2**40
 
 @pytest.fixture
 def fuzz_app(postgres_schema_url: str, tmp_path: Path) -> Iterator[Flask]:
-    engine = sa.create_engine(postgres_schema_url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres_banner_database(postgres_schema_url)
     # A broker of its own: "sync now" and change events really publish (the shared test Redis' queue is
     # read by other tests).
     with private_redis() as (redis_url, _process):

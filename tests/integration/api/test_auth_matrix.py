@@ -510,3 +510,19 @@ def test_oidc_access_tokens_are_verified_against_the_published_keys_and_mapped_t
         ):
             assert client_with_token(app, bad).get("/api/v1/me").status_code == 401
         app.extensions["mailbanner"].engine.dispose()
+
+
+def test_a_token_revoked_through_the_api_is_refused_at_once_though_it_was_just_used(
+    matrix_app: Flask,
+) -> None:
+    create_user(matrix_app, "holder", ["viewer"])
+    holder = client_with_token(matrix_app, issue_token(matrix_app, "holder"))
+    assert holder.get("/api/v1/me").status_code == 200  # now in the process's cache of checked tokens
+    admin = authorized_client(matrix_app)
+    [token] = admin.get("/api/v1/users/holder/tokens").json["items"]
+
+    assert admin.delete(f"/api/v1/tokens/{token['id']}").status_code == 200
+
+    refused = holder.get("/api/v1/me")
+    assert refused.status_code == 401
+    assert "revoked" in refused.json["message"]

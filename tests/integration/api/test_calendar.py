@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import select
 
-from tests.factories import insert_banner
+from banner_api.schedule.schemas import DaySchema, dump_days
+from banner_api.schedule.service import DayView
+from banner_common.models import ScheduleEntry
+from tests.factories import insert_banner, recorded_statements
 
 
 def place(client: FlaskClient, banner_id: int, day: dt.date, **extra: Any) -> None:
@@ -110,25 +113,43 @@ def test_unknown_target_is_refused_naming_target(client: FlaskClient) -> None:
     assert "target" in response.get_json()["errors"]["query"]
 
 
-def test_calendar_reads_a_month_in_two_queries(app: Flask, client: FlaskClient) -> None:
-    banner = insert_banner(app)
+def test_calendar_reads_a_month_in_a_fixed_number_of_queries(app: Flask, client: FlaskClient) -> None:
+    banners = [insert_banner(app, title=f"B{n}") for n in range(3)]
     for day in (1, 15, 28):
-        place(client, banner, dt.date(2030, 2, day))
-    statements: list[str] = []
-    engine = app.extensions["mailbanner"].engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+        for banner in banners:
+            place(client, banner, dt.date(2030, 2, day))
+    with recorded_statements(app.extensions["mailbanner"].engine) as statements:
         response = client.get("/api/v1/calendar?month=2030-02")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
     assert response.status_code == 200
-    assert sum(1 for d in response.get_json()["days"] if d["entries"]) == 6
+    assert sum(len(d["entries"]) for d in response.get_json()["days"]) == 18
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    # One statement checks the bearer token; the calendar itself is read in two.
-    assert len([s for s in reads if "api_tokens" in s]) == 1
-    assert len([s for s in reads if "api_tokens" not in s]) == 2
+    # The content version (see read_cache), then entries, their banners (each once) and the days'
+    # versions, however many entries; the bearer token was checked moments ago by the same process.
+    assert [s for s in reads if "api_tokens" in s] == []
+    assert len(reads) == 4
+
+
+def test_days_are_built_exactly_as_their_schema_documents(app: Flask, client: FlaskClient) -> None:
+    spring, sale = insert_banner(app, title="Spring"), insert_banner(app, title="Sale")
+    for banner in (spring, sale):
+        place(client, banner, dt.date(2030, 5, 1), targets=["mass"])
+    place(client, sale, dt.date(2030, 5, 2), targets=["mass"])
+    with app.extensions["mailbanner"].session_factory() as session:
+        entries = session.scalars(select(ScheduleEntry).order_by(ScheduleEntry.id)).all()
+        # One entry pending with two authors, one approved by someone: every field has a value.
+        entries[0].approval, entries[0].changed_by = "pending", "ann,bob"
+        entries[1].approved_by, entries[1].approved_at = "carol", dt.datetime(2030, 4, 30, 9, tzinfo=dt.UTC)
+        days = [
+            DayView(dt.date(2030, 5, 1), "mass", 2, list(entries[:2])),
+            DayView(dt.date(2030, 5, 2), "mass", 1, [entries[2]]),
+            DayView(dt.date(2030, 5, 3), "mass", 0, []),
+        ]
+
+        built = dump_days(days)
+
+        assert built == DaySchema(many=True).dump(days)
+    assert built[0]["pending"] == 1
+    assert built[0]["entries"][0]["changed_by"] == ["ann", "bob"]
+    assert built[0]["entries"][1]["banner"]["title"] == "Sale"
+    assert built[0]["entries"][1]["banner"] is built[1]["entries"][0]["banner"]  # dumped once

@@ -11,6 +11,7 @@ HTTP_REQUESTS = "mailbanner_http_requests"  # counter {method, route, status}
 HTTP_REQUEST_DURATION = "mailbanner_http_request_duration_seconds"  # histogram {method, route}
 EVENTS_PUBLISHED = "mailbanner_events_published"  # counter
 EVENTS_PUBLISH_FAILED = "mailbanner_events_publish_failed"  # counter
+READ_CACHE_LOOKUPS = "mailbanner_api_read_cache_lookups"  # counter {result}: hit or miss
 
 # API process, read from the banner database at scrape time (every API replica answers the same).
 BANNER_DB_UP = "mailbanner_banner_db_up"  # gauge: 1 when the database answered the scrape
@@ -47,6 +48,7 @@ API_FAMILIES = frozenset(
         HTTP_REQUEST_DURATION,
         EVENTS_PUBLISHED,
         EVENTS_PUBLISH_FAILED,
+        READ_CACHE_LOOKUPS,
         BANNER_DB_UP,
         SYNC_LAG,
         SYNC_PENDING_CHANGES,

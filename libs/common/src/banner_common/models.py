@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -138,6 +139,20 @@ class ScheduleDay(Base):
     target: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ContentVersion(Base):
+    """One row counting every committed write to banners, schedule entries and days.
+
+    Database triggers (migration 0007) move it for every writer: the API, an import, a hand-written
+    UPDATE. The API keeps read responses per content version, so a response is reused only while
+    nothing it could show has changed.
+    """
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ScheduleChange(Base):

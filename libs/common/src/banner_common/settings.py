@@ -139,6 +139,20 @@ class Settings:
     token_max_days: int = field(
         default=366, metadata={"doc": "Longest lifetime a personal API token may have."}
     )
+    auth_cache_seconds: float = field(
+        default=5.0,
+        metadata={
+            "doc": "How long an API process reuses a personal token's check (saves a database read per "
+            "request); a token revoked or a user changed elsewhere stops working within this long. 0: off."
+        },
+    )
+    read_cache_mb: int = field(
+        default=32,
+        metadata={
+            "doc": "Memory each API process may use to reuse calendar, day and banner-search answers until "
+            "a banner or the schedule changes (PostgreSQL and SQLite banner databases), in MB. 0: off."
+        },
+    )
     rate_limit_storage_url: str = field(
         default="",
         metadata={"doc": "Where rate-limit counters live (limits storage URI); empty: MAILBANNER_REDIS_URL."},
@@ -237,6 +251,10 @@ class Settings:
                 raise SettingsError(f"{PREFIX}{name.upper()}: {value!r} is not like 300/minute")
         if self.request_max_bytes <= self.image_max_bytes:
             raise SettingsError(f"{PREFIX}REQUEST_MAX_BYTES must exceed {PREFIX}IMAGE_MAX_BYTES")
+        if not 0 <= self.auth_cache_seconds <= 300:
+            raise SettingsError(f"{PREFIX}AUTH_CACHE_SECONDS must be 0 (off) to 300")
+        if self.read_cache_mb < 0:
+            raise SettingsError(f"{PREFIX}READ_CACHE_MB must be 0 (off) or more")
         if self.json_max_bytes < 1:
             raise SettingsError(f"{PREFIX}JSON_MAX_BYTES must be at least 1")
         if self.oidc_issuer and not (self.oidc_audience and self.oidc_jwks_url):

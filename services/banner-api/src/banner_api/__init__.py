@@ -17,6 +17,7 @@ from banner_api.errors import JsonErrorApi, register_error_handlers
 from banner_api.fields import ID_MAX, RowIdConverter
 from banner_api.input_guard import install_input_guard
 from banner_api.publish import CeleryPublisher, NullPublisher, make_celery_client
+from banner_api.read_cache import make_read_cache
 from banner_api.storage import ImageStorage, LocalImageStorage
 from banner_common.db import make_engine, make_session_factory
 from banner_common.logging import configure_logging
@@ -67,6 +68,7 @@ def create_app(
         publisher=publisher,
         celery=celery_client,
         target_names=target_names(settings),
+        read_cache=make_read_cache(engine, settings.read_cache_mb),
     )
     _install_request_ids(app)
     install_input_guard(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import Engine
@@ -13,6 +13,9 @@ from banner_api.publish import CeleryPublisher, NullPublisher, PublishStats
 from banner_api.storage import ImageStorage
 from banner_api.uow import UnitOfWork
 from banner_common.settings import Settings
+
+if TYPE_CHECKING:
+    from banner_api.read_cache import ReadCache
 
 
 @dataclass
@@ -24,6 +27,7 @@ class AppServices:
     publisher: CeleryPublisher | NullPublisher
     celery: Any | None
     target_names: tuple[str, ...]
+    read_cache: ReadCache | None = None
 
     @property
     def publish_stats(self) -> PublishStats:

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from sqlalchemy.orm import Session, sessionmaker
 
-from banner_api.auth.authenticate import AuthenticationFailed, authenticate
+from banner_api.auth.authenticate import AuthenticationFailed, PrincipalCache, authenticate
 from banner_api.auth.oidc import OidcVerifier
 from banner_api.auth.policy import PUBLIC_ENDPOINTS, rule_for
 from banner_api.errors import error_body
@@ -37,6 +37,7 @@ class Gate:
     write_limit: RateLimitItem | None
     failed_auth_limit: RateLimitItem | None
     json_max_bytes: int
+    principals: PrincipalCache
 
 
 def install_gate(
@@ -65,10 +66,18 @@ def install_gate(
         write_limit=parse(settings.rate_limit_writes) if settings.rate_limit_writes else None,
         failed_auth_limit=parse(settings.rate_limit_failed_auth) if settings.rate_limit_failed_auth else None,
         json_max_bytes=settings.json_max_bytes,
+        principals=PrincipalCache(settings.auth_cache_seconds),
     )
     app.extensions["mailbanner_gate"] = gate
     app.before_request(lambda: _check(gate))
     return gate
+
+
+def forget_principals() -> None:
+    """Drop this process's cached token checks: a token was revoked or a user changed."""
+    gate: Gate | None = current_app.extensions.get("mailbanner_gate")
+    if gate is not None:
+        gate.principals.forget()
 
 
 def _check(gate: Gate) -> ResponseReturnValue | None:
@@ -86,7 +95,9 @@ def _check(gate: Gate) -> ResponseReturnValue | None:
     ):
         return _too_many(gate, gate.failed_auth_limit, ("auth-failed", client), "failed authentications")
     try:
-        principal = authenticate(request.headers.get("Authorization"), gate.session_factory, gate.oidc)
+        principal = authenticate(
+            request.headers.get("Authorization"), gate.session_factory, gate.oidc, gate.principals
+        )
     except AuthenticationFailed as exc:
         if gate.failed_auth_limit is not None:
             _hit(gate, gate.failed_auth_limit, "auth-failed", client)

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from banner_api.auth import accounts
 from banner_api.auth.current import current_principal
+from banner_api.auth.guard import forget_principals
 from banner_api.auth.schemas import (
     IssuedTokenSchema,
     MeSchema,
@@ -64,8 +65,14 @@ def get_user(name: str) -> Any:
 @blp.arguments(UserUpdateSchema)
 @blp.response(HTTPStatus.OK, UserSchema)
 def update_user(body: dict[str, Any], name: str) -> Any:
-    """Change roles, scopes or disable a user (its tokens stop working at once)"""
-    return accounts.update_user(services(), name, accounts.UserFields(**body))
+    """Change roles, scopes or disable a user
+
+    Its tokens follow at once in the API process that answered, and in every process within
+    MAILBANNER_AUTH_CACHE_SECONDS (5 s by default).
+    """
+    user = accounts.update_user(services(), name, accounts.UserFields(**body))
+    forget_principals()
+    return user
 
 
 @blp.route("/users/<name>/tokens", methods=["GET"])
@@ -85,5 +92,11 @@ def issue_token(body: dict[str, Any], name: str) -> accounts.IssuedToken:
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
 @blp.response(HTTPStatus.OK, TokenSchema)
 def revoke_token(token_id: int) -> Any:
-    """Revoke a token; it stops working at once"""
-    return accounts.revoke_token(services(), token_id)
+    """Revoke a token
+
+    It stops working at once in the API process that answered, and in every process within
+    MAILBANNER_AUTH_CACHE_SECONDS (5 s by default).
+    """
+    token = accounts.revoke_token(services(), token_id)
+    forget_principals()
+    return token

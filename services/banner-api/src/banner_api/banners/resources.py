@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import flask_smorest
-from flask import request, url_for
+from flask import Response, request, url_for
 from werkzeug.datastructures import FileStorage
 
 from banner_api.banners import service
@@ -23,6 +23,7 @@ from banner_api.banners.schemas import (
     OptionalImageUploadSchema,
 )
 from banner_api.context import services
+from banner_api.read_cache import cached_read
 from banner_common.models import Banner
 
 
@@ -69,9 +70,17 @@ def create_banner(form: dict[str, Any], files: dict[str, Any]) -> Any:
 @blp.route("/banners", methods=["GET"])
 @blp.arguments(BannerSearchSchema, location="query")
 @blp.response(200, BannerPageSchema)
-def list_banners(query: dict[str, Any]) -> Any:
+def list_banners(query: dict[str, Any]) -> Response:
     """Search banners: free text, campaign type, archived state, scheduled dates; sorted and paged."""
-    return service.search_banners(services(), service.BannerSearch(**query))
+
+    def build() -> tuple[dict[str, Any], dict[str, str]]:
+        page = service.search_banners(services(), service.BannerSearch(**query))
+        return _PAGE.dump(page), {}
+
+    return cached_read(build)
+
+
+_PAGE = BannerPageSchema()
 
 
 @blp.route("/banners/<int:banner_id>", methods=["GET"])

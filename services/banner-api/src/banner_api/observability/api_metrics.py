@@ -18,6 +18,7 @@ class ApiMetrics:
     request_duration: Histogram
     events_published: Counter
     events_publish_failed: Counter
+    read_cache_lookups: Counter
 
 
 @functools.cache
@@ -38,6 +39,10 @@ def api_metrics() -> ApiMetrics:
         events_published=Counter(names.EVENTS_PUBLISHED, "Change events handed to the broker"),
         events_publish_failed=Counter(
             names.EVENTS_PUBLISH_FAILED, "Change events the broker refused (the beat delivers them anyway)"
+        ),
+        read_cache_lookups=Counter(
+            names.READ_CACHE_LOOKUPS, "Cacheable reads answered from this process's read cache (hit) or not",
+            ["result"],
         ),
     )  # fmt: skip
 

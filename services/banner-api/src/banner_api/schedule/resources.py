@@ -5,11 +5,12 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
 from banner_api.errors import error_body
+from banner_api.read_cache import cached_read
 from banner_api.schedule import service
 from banner_api.schedule.schemas import (
     CalendarQuerySchema,
@@ -21,6 +22,7 @@ from banner_api.schedule.schemas import (
     RemovedSchema,
     ReorderSchema,
     TargetQuerySchema,
+    dump_days,
 )
 
 schedule_blp = Blueprint("schedule", __name__, description="Place, order and remove banners on days")
@@ -98,10 +100,14 @@ def remove_range(query: dict[str, Any]) -> dict[str, Any]:
 @schedule_blp.arguments(TargetQuerySchema, location="query")
 @schedule_blp.response(HTTPStatus.OK, DaySchema, headers=_ETAG_HEADER)
 @schedule_blp.doc(parameters=[_DATE_PARAM])
-def read_day(query: dict[str, Any], date: str) -> Any:
+def read_day(query: dict[str, Any], date: str) -> Response:
     """One day's ordered banners for one target, with its version as ETag"""
-    day = service.read_day(service.parse_day(date), query["target"])
-    return day, HTTPStatus.OK, {"ETag": day.etag}
+
+    def build() -> tuple[dict[str, Any], dict[str, str]]:
+        day = service.read_day(service.parse_day(date), query["target"])
+        return dump_days([day])[0], {"ETag": day.etag}
+
+    return cached_read(build)
 
 
 @schedule_blp.route("/schedule/days/<date>", methods=["PUT"])
@@ -135,6 +141,11 @@ def remove_entry(entry_id: int) -> None:
 @calendar_blp.route("/calendar", methods=["GET"])
 @calendar_blp.arguments(CalendarQuerySchema, location="query")
 @calendar_blp.response(HTTPStatus.OK, CalendarSchema)
-def read_month(query: dict[str, Any]) -> service.MonthView:
+def read_month(query: dict[str, Any]) -> Response:
     """Every day of a month per target, in date then target order, empty days included"""
-    return service.read_month(query["month"], query["target"])
+
+    def build() -> tuple[dict[str, Any], dict[str, str]]:
+        month = service.read_month(query["month"], query["target"])
+        return {"month": month.month, "days": dump_days(month.days)}, {}
+
+    return cached_read(build)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -116,3 +117,46 @@ class CalendarQuerySchema(Schema):
 class CalendarSchema(Schema):
     month = fields.String()
     days = fields.List(fields.Nested(DaySchema))
+
+
+_BANNER = BannerSchema()
+
+
+def dump_days(days: Iterable[Any]) -> list[dict[str, Any]]:
+    """What `DaySchema(many=True).dump(days)` gives, built directly, each banner dumped once.
+
+    A month of ten banners a day nests ~300 entries; marshmallow serialising each entry's whole banner
+    field by field was two thirds of the calendar's time. Tests hold the two equal.
+    """
+    banners: dict[int, dict[str, Any]] = {}
+
+    def banner(value: Any) -> dict[str, Any]:
+        dumped = banners.get(value.id)
+        if dumped is None:
+            dumped = banners[value.id] = _BANNER.dump(value)
+        return dumped
+
+    return [
+        {
+            "date": day.date.isoformat(),
+            "target": day.target,
+            "version": day.version,
+            "pending": day.pending,
+            "entries": [
+                {
+                    "id": entry.id,
+                    "banner_id": entry.banner_id,
+                    "date": entry.date.isoformat(),
+                    "target": entry.target,
+                    "position": entry.position,
+                    "approval": entry.approval,
+                    "changed_by": [name for name in (entry.changed_by or "").split(",") if name],
+                    "approved_by": entry.approved_by,
+                    "approved_at": None if entry.approved_at is None else entry.approved_at.isoformat(),
+                    "banner": banner(entry.banner),
+                }
+                for entry in day.entries
+            ],
+        }
+        for day in days
+    ]

@@ -8,10 +8,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from banner_api.auth.scope import sees_banner, visible_banners
 from banner_api.context import services
@@ -312,24 +313,30 @@ def _days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
     return (first + dt.timedelta(days=offset) for offset in range((last - first).days + 1))
 
 
-def _span_entries(
-    session: Session, targets: Sequence[str], first: dt.date, last: dt.date
-) -> list[ScheduleEntry]:
-    """The span's entries with their banners, in one joined query, ordered as days show them."""
-    return list(
-        session.scalars(
-            select(ScheduleEntry)
-            .join(ScheduleEntry.banner)
-            .options(contains_eager(ScheduleEntry.banner))
-            .where(ScheduleEntry.target.in_(targets), ScheduleEntry.date >= first, ScheduleEntry.date <= last)
-            .where(*visible_banners())
-            .order_by(ScheduleEntry.date, ScheduleEntry.target, ScheduleEntry.position, ScheduleEntry.id)
-        ).unique()
+def _entries_in(targets: Sequence[str], first: dt.date, last: dt.date) -> Select[Any]:
+    """The span's entries the caller may see, ordered as days show them."""
+    return (
+        select(ScheduleEntry)
+        .join(ScheduleEntry.banner)
+        .where(ScheduleEntry.target.in_(targets), ScheduleEntry.date >= first, ScheduleEntry.date <= last)
+        .where(*visible_banners())
+        .order_by(ScheduleEntry.date, ScheduleEntry.target, ScheduleEntry.position, ScheduleEntry.id)
     )
 
 
+def _span_entries(
+    session: Session, targets: Sequence[str], first: dt.date, last: dt.date
+) -> list[ScheduleEntry]:
+    """The span's entries with their banners. The banners come in a second query, each once: joined,
+    every entry's row would carry its banner again (a month of ten a day is ~300 entries, ~10 banners)."""
+    query = _entries_in(targets, first, last).options(selectinload(ScheduleEntry.banner))
+    return list(session.scalars(query))
+
+
 def _day_entries(session: Session, day: dt.date, target: str) -> list[ScheduleEntry]:
-    return _span_entries(session, [target], day, day)
+    """One day's entries with their banners, in one joined query."""
+    query = _entries_in([target], day, day).options(contains_eager(ScheduleEntry.banner))
+    return list(session.scalars(query).unique())
 
 
 def _entry_counts(session: Session, targets: Sequence[str], first: dt.date, last: dt.date) -> Counter[DayKey]:
