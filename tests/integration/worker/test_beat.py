@@ -6,7 +6,10 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import redis
@@ -88,26 +91,75 @@ def test_second_beat_replica_cannot_take_the_lock_while_the_first_holds_it(key_p
     assert took_it is False
 
 
-def test_beat_recovers_its_lock_and_schedule_after_redis_restarts() -> None:
+@dataclass
+class LoneBeat:
+    """A resilient beat holding its lock on a private Redis that the test may kill and restart."""
+
+    app: Celery
+    scheduler: Any
+    url: str
+    port: int
+
+    def schedule_is_stored(self) -> bool:
+        client = redis.Redis.from_url(self.url)
+        try:
+            stored: set[bytes] = client.smembers(self.app.redbeat_conf.statics_key)  # type: ignore[assignment]
+            return self.scheduler.lock.owned() and stored == {RECONCILE_ALL_ENTRY.encode()}
+        finally:
+            client.close()
+
+
+@contextmanager
+def beat_whose_redis_died() -> Iterator[LoneBeat]:
+    """A beat that took its lock and ticked once; then its Redis was killed (nothing kept on disk)."""
     from scheduler_beat.scheduler import ResilientRedBeatScheduler
     from tests.brokers import private_redis
 
     with private_redis() as (url, process):
-        port = int(url.rsplit(":", 1)[1].split("/")[0])
         app = make_beat_app(Settings(redis_url=url, beat_interval_seconds=60))
         scheduler = ResilientRedBeatScheduler(app=app)
         acquire_distributed_beat_lock(sender=SimpleNamespace(scheduler=scheduler))
         scheduler.tick()
-
         process.kill()
         process.wait()
-        assert scheduler.tick() == scheduler.max_interval  # Redis down: the beat waits, it does not exit
+        beat = LoneBeat(app, scheduler, url, int(url.rsplit(":", 1)[1].split("/")[0]))
+        try:
+            yield beat
+        finally:
+            with suppress(redis.exceptions.ConnectionError):  # the test's last Redis may be gone by now
+                scheduler.close()
 
-        with private_redis(port):
-            scheduler.tick()  # the lock is gone with Redis' memory: re-taken, schedule stored again
-            client = redis.Redis.from_url(url)
-            assert scheduler.lock.owned()
-            assert client.exists(scheduler.lock_key)
-            assert client.smembers(app.redbeat_conf.statics_key) == {RECONCILE_ALL_ENTRY.encode()}
-            scheduler.close()
-            client.close()
+
+def test_beat_recovers_its_lock_and_schedule_after_redis_restarts() -> None:
+    from tests.brokers import private_redis
+
+    with beat_whose_redis_died() as beat:
+        assert beat.scheduler.tick() == beat.scheduler.max_interval  # Redis down: waits, does not exit
+
+        with private_redis(beat.port):
+            beat.scheduler.tick()  # the lock is gone with Redis' memory: re-taken, schedule stored again
+            assert beat.schedule_is_stored()
+
+
+def test_beat_survives_redis_going_away_again_while_it_retakes_its_lock() -> None:
+    # Seen in the soak: the lock was found lost right after a restart, and Redis was gone again by the
+    # time the beat tried to take it back; the beat process exited.
+    from tests.brokers import private_redis
+
+    with beat_whose_redis_died() as beat:
+        lock = beat.scheduler.lock
+        with private_redis(beat.port) as (_url, restarted):  # empty: the lock is gone
+            take_back = lock.acquire
+
+            def redis_gone_again(*args: object, **kwargs: object) -> bool:
+                restarted.kill()
+                restarted.wait()
+                return bool(take_back(*args, **kwargs))
+
+            lock.acquire = redis_gone_again
+            assert beat.scheduler.tick() == beat.scheduler.max_interval  # waits; does not raise
+            lock.acquire = take_back
+
+        with private_redis(beat.port):
+            beat.scheduler.tick()
+            assert beat.schedule_is_stored()

@@ -11,6 +11,8 @@ from banner_common.logging import get_logger
 
 log = get_logger(__name__)
 
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
 
 class ResilientRedBeatScheduler(RedBeatScheduler):  # type: ignore[misc]
     """RedBeat, plus recovery from losing Redis.
@@ -23,13 +25,20 @@ class ResilientRedBeatScheduler(RedBeatScheduler):  # type: ignore[misc]
     def tick(self, *args: Any, **kwargs: Any) -> float:
         try:
             return float(super().tick(*args, **kwargs))
-        except redis.exceptions.LockNotOwnedError:
+        except redis.exceptions.LockError:  # not owned any more, or never re-taken after a failed try
             log.warning("beat_lock_lost", lock=self.lock_key)
-            self._recover()
+            try:
+                self._recover()
+            except _REDIS_DOWN as exc:
+                # Redis went away again while the lock was being re-taken: the next tick tries again.
+                return self._wait_for_redis(exc)
             return 0.0
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-            log.warning("beat_redis_unavailable", error=str(exc))
-            return float(self.max_interval)
+        except _REDIS_DOWN as exc:
+            return self._wait_for_redis(exc)
+
+    def _wait_for_redis(self, exc: Exception) -> float:
+        log.warning("beat_redis_unavailable", error=str(exc))
+        return float(self.max_interval)
 
     def _recover(self) -> None:
         if self.lock is not None:
