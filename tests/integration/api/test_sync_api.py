@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 import redis
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from banner_api import create_app
-from banner_common.models import ScheduleChange, SyncRun, TargetState, utcnow
+from banner_common.models import NEW_TARGET_REASON, ScheduleChange, SyncRun, TargetState, utcnow
 from banner_common.settings import Settings
 from banner_common.task_names import SYNC_RECONCILE
 from tests.brokers import sent_tasks
 from tests.conftest import REDIS_URL
 from tests.factories import authorized_client
+from tests.processes import wait_until
 
 CONTROL_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/13"
 
@@ -132,3 +135,40 @@ def test_sync_now_sends_a_forced_reconcile_task(settings: Settings, control_redi
         (SYNC_RECONCILE, {"target": "mass", "trigger": "manual", "force": True})
     ]
     app.extensions["mailbanner"].engine.dispose()
+
+
+def test_resuming_a_new_target_while_its_first_run_creates_its_state_succeeds(
+    app: Flask, client: FlaskClient
+) -> None:
+    engine = app.extensions["mailbanner"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("needs two writers racing on one row; SQLite has one writer at a time")
+    first_run = engine.connect()
+    first_run.begin()
+    first_run.execute(
+        sa.insert(TargetState).values(
+            name="mass", paused=True, paused_reason=NEW_TARGET_REASON, held=False, applied_change_id=0
+        )
+    )
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, "/api/v1/sync/targets/mass/resume")
+        wait_until(lambda: _waiting_on_a_lock(engine), timeout=10, what="the API's insert to wait")
+        first_run.commit()
+        first_run.close()
+        response = answer.result(timeout=30)
+
+    assert response.status_code == 200, response.json
+    assert response.json["paused"] is False
+    with app.extensions["mailbanner"].session_factory() as session:
+        assert session.get(TargetState, "mass").paused is False  # type: ignore[union-attr]
+
+
+def _waiting_on_a_lock(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        waiting = conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND query ILIKE '%target_states%'"
+            )
+        )
+    return bool(waiting)

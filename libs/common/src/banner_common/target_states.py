@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from banner_common.models import NEW_TARGET_REASON, TargetState
+
+_T = TypeVar("_T")
 
 
 def state_of(session: Session, name: str) -> TargetState:
@@ -26,3 +30,12 @@ def set_pause(state: TargetState, *, paused: bool, reason: str) -> tuple[dict[st
     state.paused = paused
     state.paused_reason = reason if paused else ""
     return before, {"paused": state.paused, "paused_reason": state.paused_reason}
+
+
+def again_if_state_raced(attempt: Callable[[], _T]) -> _T:
+    """Run a transaction that may create a new target's state row, once more if another process (an API
+    worker, a sync run) created that row at the same moment: it exists now, so the second try updates it."""
+    try:
+        return attempt()
+    except IntegrityError:
+        return attempt()

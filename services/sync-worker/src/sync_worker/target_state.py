@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from banner_common.models import NEW_TARGET_REASON, AuditEvent, TargetState
-from banner_common.target_states import set_pause, state_of
+from banner_common.target_states import again_if_state_raced, set_pause, state_of
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,14 @@ def set_paused(
     sessions: sessionmaker[Session], name: str, *, paused: bool, reason: str, actor: str
 ) -> PauseState:
     """Pause (with a reason shown to operators) or resume a target; audited in the same transaction."""
+    return again_if_state_raced(
+        lambda: _set_paused(sessions, name, paused=paused, reason=reason, actor=actor)
+    )
+
+
+def _set_paused(
+    sessions: sessionmaker[Session], name: str, *, paused: bool, reason: str, actor: str
+) -> PauseState:
     with sessions() as session, session.begin():
         state = state_of(session, name)
         before, after = set_pause(state, paused=paused, reason=reason)

@@ -13,7 +13,7 @@ from banner_api.errors import NotFound, field_error
 from banner_api.uow import UnitOfWork
 from banner_common.models import NEW_TARGET_REASON, ScheduleChange, SyncRun, TargetState, utcnow
 from banner_common.settings import Settings
-from banner_common.target_states import set_pause, state_of
+from banner_common.target_states import again_if_state_raced, set_pause, state_of
 from banner_common.targets import TargetSpec, load_targets
 
 
@@ -117,11 +117,16 @@ def set_paused(
     uow: UnitOfWork, settings: Settings, names: tuple[str, ...], name: str, *, paused: bool, reason: str = ""
 ) -> dict[str, Any]:
     _require_known(name, names)
-    with uow:
-        before, after = set_pause(state_of(uow.session, name), paused=paused, reason=reason)
-        record(uow.session, "target.pause" if paused else "target.resume", "target", name, before, after)
-        uow.commit()
-        return target_status(uow.session, name, declared_targets(settings, names)[name])
+
+    def attempt() -> dict[str, Any]:
+        with uow:
+            before, after = set_pause(state_of(uow.session, name), paused=paused, reason=reason)
+            record(uow.session, "target.pause" if paused else "target.resume", "target", name, before, after)
+            uow.commit()
+            return target_status(uow.session, name, declared_targets(settings, names)[name])
+
+    # A new target's first run (from the beat) may create its state row at the same moment.
+    return again_if_state_raced(attempt)
 
 
 def record_sync_request(uow: UnitOfWork, name: str, *, force: bool, queued: bool) -> None:
