@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from sync_worker.bootstrap import make_target_engine
 from sync_worker.dialects import dialect_for
 from sync_worker.reconcile import RunResult, reconcile
 from tests.conftest import MARIADB_URL, POSTGRES_URL
+from tests.processes import mariadb_odbc_url
 
 TARGET = "personalized"
 # 12:00 in Tokyo on 2026-11-22: the window of the default spec is 2026-11-21 .. 2026-11-25.
@@ -89,11 +88,6 @@ _SQLITE_DDL = f"""CREATE TABLE MB_BANNER (
     DISP_END_DT DATETIME NOT NULL,
     UPD_USER VARCHAR(20) NOT NULL,
     UPD_DT DATETIME NOT NULL)"""
-
-
-def mariadb_odbc_url(database: str = "test") -> str:
-    connect = f"DRIVER={{MariaDB Unicode}};SERVER=127.0.0.1;PORT=3306;DATABASE={database};UID=root;PWD=;"
-    return "mysql+pyodbc:///?odbc_connect=" + urllib.parse.quote_plus(connect)
 
 
 @dataclass
@@ -172,7 +166,7 @@ def legacy(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LegacyTar
     elif backend in {"mariadb", "mariadb_odbc"}:
         admin = sa.create_engine(MARIADB_URL)
         setup, schema = _mariadb_ddl(unique), unique
-        url = MARIADB_URL if backend == "mariadb" else mariadb_odbc_url()
+        url = MARIADB_URL if backend == "mariadb" else mariadb_odbc_url(MARIADB_URL, "test")
         drop = [f"DROP DATABASE `{unique}`"]
     else:
         url, schema = f"sqlite:///{tmp_path / 'target.db'}", None
@@ -283,21 +277,6 @@ def run(banner_sessions: sessionmaker[Session], settings: Settings) -> Callable[
         )
 
     return run_once
-
-
-@contextmanager
-def recorded_statements(engine: sa.Engine) -> Iterator[list[str]]:
-    """Every SQL statement the engine sends while the block runs."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def writes(statements: list[str]) -> list[str]:

@@ -9,7 +9,8 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from sync_worker.reconcile import Outcome, RunResult
-from tests.integration.sync.conftest import REJECTED_LINK, LegacyTarget, Planner, recorded_statements, writes
+from tests.factories import recorded_statements
+from tests.integration.sync.conftest import REJECTED_LINK, LegacyTarget, Planner, writes
 from tests.integration.sync.scenario import (
     DAY1,
     DAY2,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from banner_common.models import SyncRun
 from sync_worker.reconcile import Outcome, RunResult
+from tests.factories import recorded_statements
 from tests.integration.sync.conftest import REJECTED_LINK, TARGET, LegacyTarget, Planner
 from tests.integration.sync.scenario import DAY1, DAY3, LAST, plan_standard
 
@@ -67,6 +68,26 @@ def test_in_sync_run_advances_the_applied_change_without_writing(
     assert (first.outcome, second.outcome) == (Outcome.SWAPPED, Outcome.IN_SYNC)
     assert _run_row(banner_sessions, second.run_id).applied_change_id == unrelated
     assert planner.state().applied_change_id == unrelated
+
+
+def test_an_in_sync_run_shows_as_running_then_closes_and_writes_nothing_to_the_target(
+    legacy: LegacyTarget, planner: Planner, run: Run, banner_sessions: sessionmaker[Session]
+) -> None:
+    plan_standard(planner)
+    planner.resume()
+    assert run(legacy.spec(), legacy.engine).outcome is Outcome.SWAPPED
+    banner_engine = banner_sessions.kw["bind"]
+    commits: list[str] = []
+    sa.event.listen(banner_engine, "commit", lambda _conn: commits.append("banner"))
+    sa.event.listen(legacy.engine, "commit", lambda _conn: commits.append("target"))
+
+    with recorded_statements(legacy.engine) as target_statements:
+        result = run(legacy.spec(), legacy.engine)
+
+    assert result.outcome is Outcome.IN_SYNC
+    assert commits == ["banner", "banner"]  # the running row before touching the target, then its close
+    assert [s.split()[0].upper() for s in target_statements] == ["SELECT"]
+    assert _run_row(banner_sessions, result.run_id).outcome == "in_sync"
 
 
 @SQLITE_TARGET

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -55,9 +56,12 @@ class DayWindow:
         return day_start(self.first, tz), day_start(self.last + dt.timedelta(days=1), tz)
 
 
-@dataclass(frozen=True, order=True)
-class DeliveryRow:
-    """One row a delivery table must hold. Datetimes are aware, in the business time zone."""
+class DeliveryRow(NamedTuple):
+    """One row a delivery table must hold. Datetimes are aware, in the business time zone.
+
+    A named tuple, not a dataclass: a reconcile makes one per row of a window, every minute per target,
+    and a tuple is several times cheaper to build; it orders by its fields in this order.
+    """
 
     start_at: dt.datetime
     priority: int
@@ -66,8 +70,7 @@ class DeliveryRow:
     end_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class ScheduledBanner:
+class ScheduledBanner(NamedTuple):
     """What the derivation needs of one schedule entry."""
 
     date: dt.date

@@ -23,6 +23,7 @@ from banner_common.logging import get_logger
 from banner_common.models import ScheduleChange, SyncRun
 from banner_common.settings import Settings
 from banner_common.task_names import SYNC_QUEUE
+from sync_worker.runs import FinishedRun
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -71,31 +72,28 @@ def worker_metrics() -> WorkerMetrics:
     )  # fmt: skip
 
 
-def observe_run(sessions: sessionmaker[Session], run_id: int) -> None:
-    """Count a finished run from its sync_runs row; never lets a metrics problem fail the run."""
+def observe_run(sessions: sessionmaker[Session], run: FinishedRun) -> None:
+    """Count a finished run; never lets a metrics problem fail the run."""
     try:
+        recorded = worker_metrics()
+        recorded.runs.labels(run.target, run.outcome).inc()
+        duration = max(0.0, (run.finished_at - run.started_at).total_seconds())
+        recorded.run_duration.labels(run.target, run.outcome).observe(duration)
+        if run.outcome != "swapped":
+            return
+        recorded.rows_deleted.labels(run.target).inc(run.rows_deleted)
+        recorded.rows_inserted.labels(run.target).inc(run.rows_inserted)
         with sessions() as session:
-            run = session.get(SyncRun, run_id)
-            if run is None or run.finished_at is None:
-                return
-            recorded = worker_metrics()
-            recorded.runs.labels(run.target, run.outcome).inc()
-            duration = max(0.0, (run.finished_at - run.started_at).total_seconds())
-            recorded.run_duration.labels(run.target, run.outcome).observe(duration)
-            if run.outcome != "swapped":
-                return
-            recorded.rows_deleted.labels(run.target).inc(run.rows_deleted)
-            recorded.rows_inserted.labels(run.target).inc(run.rows_inserted)
             for latency in carried_change_latencies(session, run):
                 recorded.change_applied_latency.labels(run.target).observe(latency)
     except Exception as exc:
-        log.warning("sync_metrics_failed", run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        log.warning("sync_metrics_failed", run_id=run.id, error=f"{type(exc).__name__}: {exc}")
 
 
-def carried_change_latencies(session: Session, run: SyncRun) -> list[float]:
+def carried_change_latencies(session: Session, run: FinishedRun) -> list[float]:
     """Seconds from each change this swap carried (ids after the target's previous claim, up to this
     run's) to the swap's commit."""
-    if run.applied_change_id is None or run.finished_at is None:
+    if run.applied_change_id is None:
         return []
     previous = session.scalar(
         select(func.max(SyncRun.applied_change_id)).where(SyncRun.target == run.target, SyncRun.id < run.id)

@@ -18,7 +18,14 @@ from sync_worker.delivery_guard import sending_at
 from sync_worker.dialects import Dialect, dialect_for
 from sync_worker.diff import WindowDiff, hold_reason
 from sync_worker.metrics import observe_run
-from sync_worker.runs import RunRecord, begin_run, finish_run, latest_change_id
+from sync_worker.runs import (
+    FinishedRun,
+    RunRecord,
+    begin_run,
+    finish_run,
+    read_run_start,
+    record_run,
+)
 from sync_worker.swap import read_window, swap_window
 from sync_worker.target_table import TargetTable
 
@@ -77,37 +84,40 @@ def reconcile(
         raise ValueError("reconcile needs an aware `now`")
     window = DayWindow.around(today_in(settings.tz, moment), spec.window_days_back, spec.window_days_ahead)
     dialect: Dialect = dialect_for(target_engine.url)  # an unsupported database is a configuration error
-    run_id, state = begin_run(
-        banner_sessions,
-        target=spec.name,
-        trigger=trigger,
-        window=window,
-        started_at=utcnow(),
-        abandoned_after=dt.timedelta(seconds=settings.sync_time_limit_seconds),
-    )
+    started_at = utcnow()
+    abandoned_after = dt.timedelta(seconds=settings.sync_time_limit_seconds)
 
-    def finish(record: RunRecord, retryable: bool = False) -> RunResult:
-        finish_run(banner_sessions, run_id=run_id, target=spec.name, record=record, finished_at=utcnow())
-        observe_run(banner_sessions, run_id)
+    def result(run: FinishedRun, record: RunRecord, retryable: bool) -> RunResult:
+        observe_run(banner_sessions, run)
         outcome = Outcome(record.outcome)
-        log.info("sync.run", target=spec.name, trigger=trigger, run_id=run_id, outcome=outcome.value)
+        log.info("sync.run", target=spec.name, trigger=trigger, run_id=run.id, outcome=outcome.value)
         return RunResult(
             target=spec.name,
             outcome=outcome,
-            run_id=run_id,
+            run_id=run.id,
             rows_deleted=record.rows_deleted,
             rows_inserted=record.rows_inserted,
             error=record.error,
             retryable=retryable,
         )
 
-    if state.paused or not spec.enabled:
-        return finish(RunRecord(Outcome.PAUSED))
+    def finish(record: RunRecord, retryable: bool = False) -> RunResult:
+        """End a run that wrote nothing to the target: one transaction records it."""
+        run = record_run(
+            banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=started_at,
+            finished_at=utcnow(), record=record,
+            abandoned_after=abandoned_after if start.has_abandoned else None,
+        )  # fmt: skip
+        return result(run, record, retryable)
 
     target = TargetTable.for_spec(spec, settings.tz, dialect)
     with banner_sessions() as session:
-        # Read before the schedule: a change committed in between is then applied but not claimed.
-        high = latest_change_id(session)
+        # Reads only, each statement seeing what is committed when it runs: no transaction to open.
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        start = read_run_start(session, spec.name, started_at - abandoned_after)
+        if start.state.paused or not spec.enabled:
+            session.close()
+            return finish(RunRecord(Outcome.PAUSED))
         rows = delivery_rows(
             session,
             spec.name,
@@ -116,21 +126,35 @@ def reconcile(
             spec.priority_order,
             approved_only=settings.approval_required,
         )
-        desired = target.keys_of(rows)
+    high = start.latest_change_id
+    desired = target.keys_of(rows)
+    # From here on the run touches the target, which can block (a lock, a cut network) until the time
+    # limit: operators see it as 'running' until it ends.
+    run_id, state = begin_run(
+        banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=started_at,
+        abandoned_after=abandoned_after,
+    )  # fmt: skip
+
+    def finish_swap(record: RunRecord, retryable: bool = False) -> RunResult:
+        run = finish_run(
+            banner_sessions, run_id=run_id, target=spec.name, record=record, finished_at=utcnow()
+        )
+        return result(run, record, retryable)
 
     try:
         actual = read_window(target_engine, target, window)
     except Exception as exc:
-        return finish(RunRecord(Outcome.FAILED, error=_error_text(exc)), dialect.is_retryable(exc))
+        return finish_swap(RunRecord(Outcome.FAILED, error=_error_text(exc)), dialect.is_retryable(exc))
 
     diff = WindowDiff.of(desired, actual)
     if diff.in_sync:
-        return finish(RunRecord(Outcome.IN_SYNC, applied_change_id=high, in_sync=True, succeeded=True))
+        return finish_swap(RunRecord(Outcome.IN_SYNC, applied_change_id=high, in_sync=True, succeeded=True))
 
     share = spec.max_delete_share if spec.max_delete_share is not None else settings.swap_max_delete_share
     reason = hold_reason(diff, share)
     if reason is not None and not force:
-        return finish(RunRecord(Outcome.HELD, diff_summary=diff.summary(reason), in_sync=False, held=True))
+        held = RunRecord(Outcome.HELD, diff_summary=diff.summary(reason), in_sync=False, held=True)
+        return finish_swap(held)
 
     # The delivery guard: never rewrite the table while the delivery system reads it to send. The beat's
     # next reconcile after the window ends makes the swap; a forced run waits too.
@@ -142,15 +166,17 @@ def reconcile(
             error=sending.describe(settings.tz),
             in_sync=False,
         )
-        return finish(waiting)
+        return finish_swap(waiting)
 
+    if state.paused:  # paused by an operator since the state was first read
+        return finish_swap(RunRecord(Outcome.PAUSED))
     try:
         counts = swap_window(
             target_engine, dialect, target, window, desired, moment, spec.lock_timeout_seconds
         )
     except Exception as exc:
         record = RunRecord(Outcome.FAILED, diff_summary=diff.summary(), error=_error_text(exc), in_sync=False)
-        return finish(record, dialect.is_retryable(exc))
+        return finish_swap(record, dialect.is_retryable(exc))
     summary = diff.summary(f"forced: {reason}" if reason is not None else None)
     swapped = RunRecord(
         Outcome.SWAPPED,
@@ -161,4 +187,4 @@ def reconcile(
         in_sync=True,
         succeeded=True,
     )
-    return finish(swapped)
+    return finish_swap(swapped)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, case, func, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from banner_common.delivery import DayWindow
-from banner_common.models import ScheduleChange, SyncRun
-from banner_common.target_states import state_of
+from banner_common.models import NEW_TARGET_REASON, ScheduleChange, SyncRun, TargetState
+from banner_common.target_states import again_if_state_raced, state_of
 
 ERROR_MAX_CHARS = 4000
 
@@ -24,6 +24,29 @@ class StateView:
     paused: bool
     paused_reason: str
     held: bool
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """A recorded run as the metrics need it, so they do not read it back."""
+
+    id: int
+    target: str
+    outcome: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    rows_deleted: int
+    rows_inserted: int
+    applied_change_id: int | None
+
+    @classmethod
+    def of(
+        cls, run_id: int, target: str, started_at: dt.datetime, finished_at: dt.datetime, record: RunRecord
+    ) -> FinishedRun:
+        return cls(
+            run_id, target, record.outcome, started_at, finished_at, record.rows_deleted,
+            record.rows_inserted, record.applied_change_id,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,80 @@ class RunRecord:
     held: bool = False
 
 
+@dataclass(frozen=True)
+class RunStart:
+    """What a run reads of the banner database before the schedule, in one statement."""
+
+    state: StateView
+    latest_change_id: int
+    has_abandoned: bool
+
+
+def read_run_start(session: Session, target: str, abandoned_before: dt.datetime) -> RunStart:
+    """The target's state, the highest committed change id (read before the schedule: a change committed
+    in between is then applied but not claimed) and whether a killed worker left a run 'running'.
+
+    A target never seen before reads as paused; its state row is created by the run record.
+    """
+
+    def of_state(column: Any) -> Any:
+        return select(column).where(TargetState.name == target).scalar_subquery()
+
+    abandoned = select(SyncRun.id).where(*_abandoned_runs(target, abandoned_before))
+    row = session.execute(
+        select(
+            select(func.max(ScheduleChange.id)).scalar_subquery(),
+            abandoned.exists(),
+            of_state(TargetState.paused),
+            of_state(TargetState.paused_reason),
+            of_state(TargetState.held),
+        )
+    ).one()
+    high, has_abandoned, paused, paused_reason, held = row
+    state = (
+        StateView(paused=True, paused_reason=NEW_TARGET_REASON, held=False)
+        if paused is None
+        else StateView(bool(paused), paused_reason, bool(held))
+    )
+    return RunStart(state, high or 0, bool(has_abandoned))
+
+
+def record_run(
+    sessions: sessionmaker[Session],
+    *,
+    target: str,
+    trigger: str,
+    window: DayWindow,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    record: RunRecord,
+    abandoned_after: dt.timedelta | None = None,
+) -> FinishedRun:
+    """Record a run that wrote nothing to the target (in sync, paused, held, failed before a swap) and
+    update the target's state, in one banner-database transaction: such a run is over before operators
+    could watch it run, so it needs no 'running' row of its own."""
+
+    def attempt() -> FinishedRun:
+        with sessions() as session, session.begin():
+            _close_abandoned(session, target, started_at, abandoned_after)
+            run_id = session.execute(
+                insert(SyncRun)
+                .values(
+                    target=target,
+                    trigger=trigger,
+                    started_at=started_at,
+                    window_first=window.first,
+                    window_last=window.last,
+                    **_run_values(record, finished_at),
+                )
+                .returning(SyncRun.id)
+            ).scalar_one()
+            _update_state(session, target, record, finished_at)
+            return FinishedRun.of(run_id, target, started_at, finished_at, record)
+
+    return again_if_state_raced(attempt)
+
+
 def begin_run(
     sessions: sessionmaker[Session],
     *,
@@ -50,104 +147,110 @@ def begin_run(
     started_at: dt.datetime,
     abandoned_after: dt.timedelta | None = None,
 ) -> tuple[int, StateView]:
-    """Insert the run as 'running' (so operators see it) and read the target's state, creating it if new.
+    """Insert the run as 'running' (so operators see a swap in progress) and read the target's state again,
+    creating it if new: an operator may have paused the target since the run first read it.
 
     Runs of the target still 'running' after `abandoned_after` (the task's hard time limit, past which
     no run can be alive) belonged to a killed worker: they are closed as failed.
     """
 
     def attempt() -> tuple[int, StateView]:
-        return _begin_run(
-            sessions,
-            target=target,
-            trigger=trigger,
-            window=window,
-            started_at=started_at,
-            abandoned_after=abandoned_after,
-        )
-
-    try:
-        return attempt()
-    except IntegrityError:
-        # Another run created the new target's state at the same moment; it exists now.
-        return attempt()
-
-
-def _begin_run(
-    sessions: sessionmaker[Session],
-    *,
-    target: str,
-    trigger: str,
-    window: DayWindow,
-    started_at: dt.datetime,
-    abandoned_after: dt.timedelta | None,
-) -> tuple[int, StateView]:
-    with sessions() as session, session.begin():
-        if abandoned_after is not None:
-            session.execute(
-                update(SyncRun)
-                .where(
-                    SyncRun.target == target,
-                    SyncRun.outcome == "running",
-                    SyncRun.started_at < started_at - abandoned_after,
-                )
-                .values(outcome="failed", finished_at=started_at, error=ABANDONED_ERROR)
+        with sessions() as session, session.begin():
+            _close_abandoned(session, target, started_at, abandoned_after)
+            state = state_of(session, target)
+            view = StateView(state.paused, state.paused_reason, state.held)
+            run = SyncRun(
+                target=target,
+                trigger=trigger,
+                started_at=started_at,
+                outcome="running",
+                window_first=window.first,
+                window_last=window.last,
+                rows_deleted=0,
+                rows_inserted=0,
             )
-        state = state_of(session, target)
-        view = StateView(state.paused, state.paused_reason, state.held)
-        run = SyncRun(
-            target=target,
-            trigger=trigger,
-            started_at=started_at,
-            outcome="running",
-            window_first=window.first,
-            window_last=window.last,
-            rows_deleted=0,
-            rows_inserted=0,
-        )
-        session.add(run)
-        session.flush()
-        return run.id, view
+            session.add(run)
+            session.flush()
+            return run.id, view
+
+    return again_if_state_raced(attempt)
+
+
+def _close_abandoned(
+    session: Session, target: str, started_at: dt.datetime, abandoned_after: dt.timedelta | None
+) -> None:
+    if abandoned_after is None:
+        return
+    session.execute(
+        update(SyncRun)
+        .where(*_abandoned_runs(target, started_at - abandoned_after))
+        .values(outcome="failed", finished_at=started_at, error=ABANDONED_ERROR)
+    )
+
+
+def _abandoned_runs(target: str, started_before: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The target's runs still 'running' that started before the moment past which none can be alive."""
+    return (SyncRun.target == target, SyncRun.outcome == "running", SyncRun.started_at < started_before)
 
 
 ABANDONED_ERROR = "abandoned: the worker stopped during the run (killed or past its time limit)"
 
 
-def latest_change_id(session: Session) -> int:
-    """The highest committed schedule change id (0 before the first change)."""
-    return session.scalar(select(func.max(ScheduleChange.id))) or 0
-
-
 def finish_run(
     sessions: sessionmaker[Session], *, run_id: int, target: str, record: RunRecord, finished_at: dt.datetime
-) -> None:
-    """Close the run and update the target's state in one banner-database transaction."""
-    error = record.error[:ERROR_MAX_CHARS] if record.error else None
+) -> FinishedRun:
+    """Close a 'running' run and update the target's state in one banner-database transaction."""
     with sessions() as session, session.begin():
-        run = session.get(SyncRun, run_id)
-        if run is None:
+        started_at = session.scalar(select(SyncRun.started_at).where(SyncRun.id == run_id))
+        if started_at is None:
             raise LookupError(f"sync run {run_id} vanished")
-        run.finished_at = finished_at
-        run.outcome = record.outcome
-        run.rows_deleted = record.rows_deleted
-        run.rows_inserted = record.rows_inserted
-        run.diff_summary = record.diff_summary
-        run.error = error
-        run.applied_change_id = record.applied_change_id
-        state = state_of(session, target)
-        state.last_run_at = finished_at
-        state.last_outcome = record.outcome
-        if record.in_sync is not None:
-            state.in_sync = record.in_sync
-        if record.succeeded:
-            state.last_success_at = finished_at
-            state.last_error = None
-            state.held = False
-            state.held_diff = None
-            if record.applied_change_id is not None:
-                state.applied_change_id = max(state.applied_change_id, record.applied_change_id)
-        elif record.held:
-            state.held = True
-            state.held_diff = record.diff_summary
-        elif error is not None:
-            state.last_error = error
+        closing = (
+            update(SyncRun)
+            .where(SyncRun.id == run_id)
+            .values(**_run_values(record, finished_at))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(closing)
+        _update_state(session, target, record, finished_at)
+        return FinishedRun.of(run_id, target, started_at, finished_at, record)
+
+
+def _run_values(record: RunRecord, finished_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "finished_at": finished_at,
+        "outcome": record.outcome,
+        "rows_deleted": record.rows_deleted,
+        "rows_inserted": record.rows_inserted,
+        "diff_summary": record.diff_summary,
+        "error": record.error[:ERROR_MAX_CHARS] if record.error else None,
+        "applied_change_id": record.applied_change_id,
+    }
+
+
+def _update_state(session: Session, target: str, record: RunRecord, finished_at: dt.datetime) -> None:
+    """Set the worker-owned fields of the target's state after a run that ended as `record` says."""
+    values: dict[str, Any] = {"last_run_at": finished_at, "last_outcome": record.outcome}
+    if record.in_sync is not None:
+        values["in_sync"] = record.in_sync
+    if record.succeeded:
+        values.update(last_success_at=finished_at, last_error=None, held=False, held_diff=None)
+        if record.applied_change_id is not None:
+            # Never backwards: a slower run may finish after one that read a later change.
+            claimed = record.applied_change_id
+            values["applied_change_id"] = case(
+                (TargetState.applied_change_id < claimed, claimed), else_=TargetState.applied_change_id
+            )
+    elif record.held:
+        values.update(held=True, held_diff=record.diff_summary)
+    elif record.error:
+        values["last_error"] = record.error[:ERROR_MAX_CHARS]
+    change = (
+        update(TargetState)
+        .where(TargetState.name == target)
+        .values(**values)
+        .execution_options(synchronize_session=False)  # nothing of it is loaded in this session
+    )
+    if cast("CursorResult[Any]", session.execute(change)).rowcount == 0:
+        state_of(session, target)  # a target's first run: its state row, paused (a new target starts paused)
+        session.flush()
+        session.execute(change)

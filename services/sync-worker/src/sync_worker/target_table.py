@@ -123,15 +123,33 @@ class TargetTable:
     def insert(self) -> Insert:
         return insert(self.table)
 
-    def key_of(self, row: DeliveryRow) -> RowKey:
-        return (row.image_url, row.link_url, row.priority, self.stored(row.start_at), self.stored(row.end_at))
-
     def keys_of(self, rows: Iterable[DeliveryRow]) -> list[RowKey]:
-        return [self.key_of(row) for row in rows]
+        # A window's rows share one start and one end per day: convert each instant once.
+        stored: dict[dt.datetime, dt.datetime] = {}
+
+        def once(moment: dt.datetime) -> dt.datetime:
+            found = stored.get(moment)
+            if found is None:
+                found = stored[moment] = self.stored(moment)
+            return found
+
+        return [
+            (row.image_url, row.link_url, row.priority, once(row.start_at), once(row.end_at)) for row in rows
+        ]
 
     def key_from_target(self, values: Sequence[Any]) -> RowKey:
-        """A row read by select_window() in the same shape as key_of() (drivers differ in types)."""
+        """A row read by select_window() in the same shape as keys_of() (drivers differ in types)."""
         image_url, link_url, priority, start, end = values
+        if (
+            type(image_url) is str
+            and type(link_url) is str
+            and type(priority) is int
+            and type(start) is dt.datetime
+            and type(end) is dt.datetime
+            and start.tzinfo is None
+            and end.tzinfo is None
+        ):
+            return (image_url, link_url, priority, start, end)  # already the key's types: most drivers
         return (
             None if image_url is None else str(image_url),
             None if link_url is None else str(link_url),
