@@ -190,8 +190,11 @@ def run(quick: bool = False) -> dict[str, Any]:
     later = (next_month + dt.timedelta(days=32)).replace(day=1)
     write_days = [later + dt.timedelta(days=i) for i in range(config.write_threads)]
     use_wrk = shutil.which("wrk") is not None
+    load = _wrk if use_wrk else _python_reads
     with pg_schema() as schema, cluster(with_search_path(POSTGRES_URL, schema), []) as running:
         api: HttpApi = running.start_api("api", wait=False)
+        # The same API with its read cache off: what every read costs when nothing can be reused.
+        uncached: HttpApi = running.start_api("api-uncached", {"MAILBANNER_READ_CACHE_MB": "0"}, wait=False)
         token = running.issue_token("bench", ["planner", "operator"])
         running.wait_healthy()
         banner_ids = register_banners(api, config.banners)
@@ -216,27 +219,44 @@ def run(quick: bool = False) -> dict[str, Any]:
                 if status != 200:
                     raise RuntimeError(f"GET {path}: {status}")
         rows = []
+
+        def measure(name: str, base_url: str, paths: list[str], connections: int, cache: str) -> None:
+            measured = load(base_url, token, paths, connections, config.seconds)
+            generator = "wrk" if use_wrk else "python"
+            rows.append(
+                {"workload": name, "read cache": cache, "connections": connections, "generator": generator,
+                 **measured}
+            )  # fmt: skip
+
         for connections in config.connections:
             for name, paths in reads.items():
-                load = _wrk if use_wrk else _python_reads
-                measured = load(api.base_url, token, paths, connections, config.seconds)
-                rows.append(
-                    {
-                        "workload": name,
-                        "connections": connections,
-                        "generator": "wrk" if use_wrk else "python",
-                        **measured,
-                    }
-                )
-        writes = _closed_loop(
-            config.write_threads, config.seconds, _write_step(writers, write_days), api.base_url, token
-        )
+                measure(name, api.base_url, paths, connections, "on")
+        for connections in config.connections:
+            measure("read mix", uncached.base_url, reads["read mix"], connections, "off")
+
+        def write_mix() -> dict[str, Any]:
+            step = _write_step(writers, write_days)
+            return _closed_loop(config.write_threads, config.seconds, step, api.base_url, token)
+
         rows.append(
-            {"workload": "write mix", "connections": config.write_threads, "generator": "python", **writes}
+            {"workload": "write mix", "read cache": "on", "connections": config.write_threads,
+             "generator": "python", **write_mix()}
+        )  # fmt: skip
+        # Reads while planners write: every write moves the content version, so reads rebuild often.
+        during: dict[str, Any] = {}
+        writing = threading.Thread(target=lambda: during.update(write_mix()))
+        writing.start()
+        measure(
+            "read mix during the write mix", api.base_url, reads["read mix"], config.connections[-1], "on"
         )
+        writing.join()
+        rows.append(
+            {"workload": "write mix during the read mix", "read cache": "on",
+             "connections": config.write_threads, "generator": "python", **during}
+        )  # fmt: skip
     goals = []
     for row in rows:
-        if row["workload"] == "read mix":
+        if row["workload"] == "read mix" and row["read cache"] == "on":
             label = f"read mix req/s at {row['connections']} connections"
             goals.append(goal(label, row["req/s"], 500, "req/s", at_least=True))
             goals.append(goal(f"read mix p99 at {row['connections']} connections", row["p99 ms"], 50, "ms"))

@@ -13,3 +13,8 @@ MARIADB_URL = os.environ.get("MAILBANNER_TEST_MARIADB_URL", "mysql+pymysql://roo
 
 # The legacy delivery table is the one the end-to-end and fault tests use.
 LEGACY_DDL = processes.LEGACY_DDL
+
+
+def mariadb_odbc_url(database: str) -> str:
+    """A database of the MariaDB test server through pyodbc."""
+    return processes.mariadb_odbc_url(MARIADB_URL, database)

@@ -24,7 +24,7 @@ from banner_common.delivery import DayWindow, delivery_rows, today_in
 from banner_common.models import utcnow
 from banner_common.settings import Settings
 from banner_common.targets import load_targets
-from bench.databases import POSTGRES_URL
+from bench.databases import POSTGRES_URL, mariadb_odbc_url
 from bench.harness import (
     TargetDef,
     cluster,
@@ -88,6 +88,16 @@ def run(quick: bool = False) -> dict[str, Any]:
                 "personalized", POSTGRES_URL, "T_NL_FOOTER_BANNER", schema, "top_is_one", 0, window_days - 1
             ),
             TargetDef("mass", maria_url, "MASS_MAIL_BANNER", None, "larger_is_top", 0, window_days - 1),
+            # The same server through pyodbc, the driver SQL Server targets use in production.
+            TargetDef(
+                "mass_odbc",
+                mariadb_odbc_url(maria_url.rsplit("/", 1)[1]),
+                "MASS_MAIL_BANNER_ODBC",
+                None,
+                "larger_is_top",
+                0,
+                window_days - 1,
+            ),
         ]
         for target in targets:
             create_legacy_table(target.url, target.qualified_table)

@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from contextlib import suppress
 from pathlib import Path
@@ -26,7 +25,7 @@ import sqlalchemy as sa
 
 from banner_common.delivery import DayWindow
 from banner_common.targets import ColumnMap, TargetSpec
-from bench.databases import LEGACY_DDL, MARIADB_URL, POSTGRES_URL
+from bench.databases import LEGACY_DDL, MARIADB_URL, POSTGRES_URL, mariadb_odbc_url
 from bench.report import goal
 from sync_worker.bootstrap import make_target_engine
 from sync_worker.dialects import dialect_for
@@ -72,15 +71,6 @@ def _rows(count: int, first: dt.date, generation: int) -> list[RowKey]:
     return rows
 
 
-def _odbc_url(database: str) -> str:
-    parsed = sa.engine.make_url(MARIADB_URL)
-    connect = (
-        f"DRIVER={{MariaDB Unicode}};SERVER={parsed.host};PORT={parsed.port or 3306};DATABASE={database};"
-        f"UID={parsed.username};PWD={parsed.password or ''};"
-    )
-    return "mysql+pyodbc:///?odbc_connect=" + urllib.parse.quote_plus(connect)
-
-
 def measure(backend: str, count: int, repeats: int) -> dict[str, Any]:
     """One case, in this process: create a table of its own, fill it, time the swaps, drop it."""
     name = f"mb_bench_{uuid.uuid4().hex[:8]}"
@@ -94,7 +84,7 @@ def measure(backend: str, count: int, repeats: int) -> dict[str, Any]:
         elif backend == "mariadb":
             url, schema = MARIADB_URL.rsplit("/", 1)[0] + f"/{name}", None
         else:
-            url, schema = _odbc_url(name), None
+            url, schema = mariadb_odbc_url(name), None
         ddl = LEGACY_DDL["postgresql" if backend == "postgresql" else "mysql"]
         with admin.begin() as conn:
             conn.exec_driver_sql(ddl.format(table=f"{name}.T_BANNER"))

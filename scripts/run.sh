@@ -43,7 +43,7 @@ Mailbanner is running (logs in var/log/):
   KPIs          curl -H "Authorization: Bearer ${viewer_token}" http://127.0.0.1:${MAILBANNER_PORT}/api/v1/kpis
   Console       http://127.0.0.1:${MAILBANNER_PORT}/  (paste a token from var/demo-tokens.txt)
   Flower        http://127.0.0.1:${MAILBANNER_FLOWER_PORT:-5555}/
-  Metrics       http://127.0.0.1:${MAILBANNER_PORT}/metrics (API), :9101 (worker), :9102 (beat)
+  Metrics       http://127.0.0.1:${MAILBANNER_PORT}/metrics (API), :${MAILBANNER_WORKER_METRICS_PORT:-9101} (worker), :${MAILBANNER_BEAT_METRICS_PORT:-9102} (beat)
   Target rows   MAILBANNER_TARGETS_FILE=${MAILBANNER_TARGETS_FILE} .venv/bin/mailbanner target rows personalized
 Press Ctrl-C to stop.
 INFO

@@ -8,12 +8,15 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 MAILBANNER = str(Path(sys.executable).with_name("mailbanner"))
 
@@ -165,6 +168,17 @@ priority = "DISP_PRIORITY"
 start_at = "DISP_START_DT"
 end_at = "DISP_END_DT"
 """
+
+
+def mariadb_odbc_url(mariadb_url: str, database: str) -> str:
+    """The server of a MariaDB URL, and one of its databases, through pyodbc and Debian's MariaDB ODBC
+    driver."""
+    parsed = make_url(mariadb_url)
+    connect = (
+        f"DRIVER={{MariaDB Unicode}};SERVER={parsed.host};PORT={parsed.port or 3306};DATABASE={database};"
+        f"UID={parsed.username};PWD={parsed.password or ''};"
+    )
+    return "mysql+pyodbc:///?odbc_connect=" + urllib.parse.quote_plus(connect)
 
 
 def issue_token(env: dict[str, str], user: str, roles: list[str]) -> str:

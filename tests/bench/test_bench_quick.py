@@ -81,6 +81,11 @@ def test_swaps_cover_every_backend_and_api_loads_answer_without_errors(quick_res
         "read mix",
         "write mix",
     }
+    assert {(row["workload"], row["read cache"]) for row in api} >= {
+        ("read mix", "on"),
+        ("read mix", "off"),
+        ("read mix during the write mix", "on"),
+    }
     for row in api:
         assert row["requests"] > 0, row
         assert row["errors"] == 0, row
