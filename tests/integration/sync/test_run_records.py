@@ -77,16 +77,28 @@ def test_an_in_sync_run_shows_as_running_then_closes_and_writes_nothing_to_the_t
     planner.resume()
     assert run(legacy.spec(), legacy.engine).outcome is Outcome.SWAPPED
     banner_engine = banner_sessions.kw["bind"]
-    commits: list[str] = []
-    sa.event.listen(banner_engine, "commit", lambda _conn: commits.append("banner"))
-    sa.event.listen(legacy.engine, "commit", lambda _conn: commits.append("target"))
+    runs_seen_from_the_target: list[list[str]] = []
 
-    with recorded_statements(legacy.engine) as target_statements:
-        result = run(legacy.spec(), legacy.engine)
+    def look_at_runs(*_args: object) -> None:
+        with banner_sessions() as session:
+            outcomes = session.scalars(sa.select(SyncRun.outcome).order_by(SyncRun.id))
+            runs_seen_from_the_target.append(list(outcomes))
+
+    sa.event.listen(legacy.engine, "before_cursor_execute", look_at_runs)
+    try:
+        with (
+            recorded_statements(legacy.engine) as target_statements,
+            recorded_statements(banner_engine) as banner_statements,
+        ):
+            result = run(legacy.spec(), legacy.engine)
+    finally:
+        sa.event.remove(legacy.engine, "before_cursor_execute", look_at_runs)
 
     assert result.outcome is Outcome.IN_SYNC
-    assert commits == ["banner", "banner"]  # the running row before touching the target, then its close
+    assert runs_seen_from_the_target == [["swapped", "running"]]
     assert [s.split()[0].upper() for s in target_statements] == ["SELECT"]
+    writes = [s.split()[0].upper() for s in banner_statements if s.split()[0].upper() in {"INSERT", "UPDATE"}]
+    assert writes == ["INSERT", "UPDATE", "UPDATE"]  # the running row; its close and the target's state
     assert _run_row(banner_sessions, result.run_id).outcome == "in_sync"
 
 

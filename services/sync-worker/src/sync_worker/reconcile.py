@@ -21,10 +21,11 @@ from sync_worker.metrics import observe_run
 from sync_worker.runs import (
     FinishedRun,
     RunRecord,
-    begin_run,
     finish_run,
+    paused_now,
     read_run_start,
     record_run,
+    start_running,
 )
 from sync_worker.swap import read_window, swap_window
 from sync_worker.target_table import TargetTable
@@ -112,7 +113,8 @@ def reconcile(
 
     target = TargetTable.for_spec(spec, settings.tz, dialect)
     with banner_sessions() as session:
-        # Reads only, each statement seeing what is committed when it runs: no transaction to open.
+        # Each statement on its own, seeing what is committed when it runs (and the running row committed
+        # at once): no transaction to open.
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         start = read_run_start(session, spec.name, started_at - abandoned_after)
         if start.state.paused or not spec.enabled:
@@ -126,19 +128,19 @@ def reconcile(
             spec.priority_order,
             approved_only=settings.approval_required,
         )
+        # From here on the run touches the target, which can block until the time limit: operators see
+        # it as 'running' until it ends.
+        run_id = start_running(
+            session, target=spec.name, trigger=trigger, window=window, started_at=started_at
+        )
     high = start.latest_change_id
     desired = target.keys_of(rows)
-    # From here on the run touches the target, which can block (a lock, a cut network) until the time
-    # limit: operators see it as 'running' until it ends.
-    run_id, state = begin_run(
-        banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=started_at,
-        abandoned_after=abandoned_after,
-    )  # fmt: skip
 
     def finish_swap(record: RunRecord, retryable: bool = False) -> RunResult:
         run = finish_run(
-            banner_sessions, run_id=run_id, target=spec.name, record=record, finished_at=utcnow()
-        )
+            banner_sessions, run_id=run_id, target=spec.name, record=record, started_at=started_at,
+            finished_at=utcnow(), abandoned_after=abandoned_after if start.has_abandoned else None,
+        )  # fmt: skip
         return result(run, record, retryable)
 
     try:
@@ -168,7 +170,7 @@ def reconcile(
         )
         return finish_swap(waiting)
 
-    if state.paused:  # paused by an operator since the state was first read
+    if paused_now(banner_sessions, spec.name):  # by an operator since the run read the state
         return finish_swap(RunRecord(Outcome.PAUSED))
     try:
         counts = swap_window(

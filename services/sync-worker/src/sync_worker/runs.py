@@ -138,42 +138,29 @@ def record_run(
     return again_if_state_raced(attempt)
 
 
-def begin_run(
-    sessions: sessionmaker[Session],
-    *,
-    target: str,
-    trigger: str,
-    window: DayWindow,
-    started_at: dt.datetime,
-    abandoned_after: dt.timedelta | None = None,
-) -> tuple[int, StateView]:
-    """Insert the run as 'running' (so operators see a swap in progress) and read the target's state again,
-    creating it if new: an operator may have paused the target since the run first read it.
+def start_running(
+    session: Session, *, target: str, trigger: str, window: DayWindow, started_at: dt.datetime
+) -> int:
+    """Insert the run as 'running', in the caller's autocommit session: operators see it at once, while
+    the run waits on its target (a lock, a cut network) up to the time limit. The target's state row
+    exists: a target without one reads as paused and never gets this far."""
+    running = insert(SyncRun).values(
+        target=target,
+        trigger=trigger,
+        started_at=started_at,
+        outcome="running",
+        window_first=window.first,
+        window_last=window.last,
+        rows_deleted=0,
+        rows_inserted=0,
+    )
+    return int(session.execute(running.returning(SyncRun.id)).scalar_one())
 
-    Runs of the target still 'running' after `abandoned_after` (the task's hard time limit, past which
-    no run can be alive) belonged to a killed worker: they are closed as failed.
-    """
 
-    def attempt() -> tuple[int, StateView]:
-        with sessions() as session, session.begin():
-            _close_abandoned(session, target, started_at, abandoned_after)
-            state = state_of(session, target)
-            view = StateView(state.paused, state.paused_reason, state.held)
-            run = SyncRun(
-                target=target,
-                trigger=trigger,
-                started_at=started_at,
-                outcome="running",
-                window_first=window.first,
-                window_last=window.last,
-                rows_deleted=0,
-                rows_inserted=0,
-            )
-            session.add(run)
-            session.flush()
-            return run.id, view
-
-    return again_if_state_raced(attempt)
+def paused_now(sessions: sessionmaker[Session], target: str) -> bool:
+    """Whether an operator paused the target since the run read its state (read again before a swap)."""
+    with sessions() as session:
+        return bool(session.scalar(select(TargetState.paused).where(TargetState.name == target)))
 
 
 def _close_abandoned(
@@ -197,22 +184,35 @@ ABANDONED_ERROR = "abandoned: the worker stopped during the run (killed or past 
 
 
 def finish_run(
-    sessions: sessionmaker[Session], *, run_id: int, target: str, record: RunRecord, finished_at: dt.datetime
+    sessions: sessionmaker[Session],
+    *,
+    run_id: int,
+    target: str,
+    record: RunRecord,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    abandoned_after: dt.timedelta | None = None,
 ) -> FinishedRun:
-    """Close a 'running' run and update the target's state in one banner-database transaction."""
-    with sessions() as session, session.begin():
-        started_at = session.scalar(select(SyncRun.started_at).where(SyncRun.id == run_id))
-        if started_at is None:
-            raise LookupError(f"sync run {run_id} vanished")
-        closing = (
-            update(SyncRun)
-            .where(SyncRun.id == run_id)
-            .values(**_run_values(record, finished_at))
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(closing)
-        _update_state(session, target, record, finished_at)
-        return FinishedRun.of(run_id, target, started_at, finished_at, record)
+    """Close a 'running' run and update the target's state in one banner-database transaction.
+
+    Runs of the target still 'running' after `abandoned_after` (the task's hard time limit, past which
+    no run can be alive) belonged to a killed worker: they are closed as failed in the same transaction.
+    """
+
+    def attempt() -> FinishedRun:
+        with sessions() as session, session.begin():
+            _close_abandoned(session, target, started_at, abandoned_after)
+            closing = (
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(**_run_values(record, finished_at))
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(closing)
+            _update_state(session, target, record, finished_at)
+            return FinishedRun.of(run_id, target, started_at, finished_at, record)
+
+    return again_if_state_raced(attempt)
 
 
 def _run_values(record: RunRecord, finished_at: dt.datetime) -> dict[str, Any]:
