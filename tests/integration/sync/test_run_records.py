@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from banner_common.models import SyncRun
+from banner_common.models import SyncRun, TargetState
 from sync_worker.reconcile import Outcome, RunResult
 from tests.factories import recorded_statements
 from tests.integration.sync.conftest import REJECTED_LINK, TARGET, LegacyTarget, Planner
@@ -100,6 +100,26 @@ def test_an_in_sync_run_shows_as_running_then_closes_and_writes_nothing_to_the_t
     writes = [s.split()[0].upper() for s in banner_statements if s.split()[0].upper() in {"INSERT", "UPDATE"}]
     assert writes == ["INSERT", "UPDATE", "UPDATE"]  # the running row; its close and the target's state
     assert _run_row(banner_sessions, result.run_id).outcome == "in_sync"
+
+
+@SQLITE_TARGET
+def test_a_pause_while_the_run_reads_the_target_stops_its_swap(
+    legacy: LegacyTarget, planner: Planner, run: Run, banner_sessions: sessionmaker[Session]
+) -> None:
+    plan_standard(planner)
+    planner.resume()
+
+    def operator_pauses(*_args: object) -> None:
+        with banner_sessions() as session:
+            session.get_one(TargetState, TARGET).paused = True
+            session.commit()
+
+    sa.event.listen(legacy.engine, "before_cursor_execute", operator_pauses, once=True)
+    result = run(legacy.spec(), legacy.engine)
+
+    assert result.outcome is Outcome.PAUSED
+    assert legacy.rows() == []
+    assert _run_row(banner_sessions, result.run_id).outcome == "paused"
 
 
 @SQLITE_TARGET
