@@ -104,6 +104,16 @@ def _wait_for_swap(cluster: Cluster, target: str, within: float) -> bool:
     return False
 
 
+def _seen_swap_seconds(cluster: Cluster, target: str, within: float) -> float:
+    """How long the target's swap lock is seen held, from the first look that finds it."""
+    if not _wait_for_swap(cluster, target, within):
+        return 0.0
+    started = time.monotonic()
+    while cluster.swap_in_progress(target):
+        time.sleep(0.005)
+    return time.monotonic() - started
+
+
 def test_target_holds_the_whole_old_or_new_window_across_kills_mid_swap(cluster: Cluster) -> None:
     rng = random.Random()
     api = cluster.api
@@ -122,6 +132,17 @@ def test_target_holds_the_whole_old_or_new_window_across_kills_mid_swap(cluster:
             plan.days[(target, day)] = list(links.values())
         cluster.wait_for_rows(target, plan.rows(target), within=60)
 
+    # One edit without a kill measures how long a swap holds its lock on this machine, so that each kill
+    # below lands at a random point inside one.
+    calibration = next(iter(links))
+    links[calibration] = f"https://shop.example.com/{calibration}/v0-calibration"
+    plan.days = {key: list(links.values()) for key in plan.days}
+    assert set_link(api, calibration, links[calibration]).status == 200
+    swap_seconds = _seen_swap_seconds(cluster, "personalized", within=15)
+    assert swap_seconds > 0, "no swap seen holding its lock"
+    for target in TARGETS:
+        cluster.wait_for_rows(target, plan.rows(target), within=60)
+
     killed_mid_swap = 0
     worker = cluster.workers[0]
     with WindowWatcher(cluster) as watcher:
@@ -137,7 +158,7 @@ def test_target_holds_the_whole_old_or_new_window_across_kills_mid_swap(cluster:
             edited = set_link(api, banner_id, links[banner_id])
             assert edited.status == 200, edited.body
             if _wait_for_swap(cluster, "personalized", within=15):
-                time.sleep(rng.uniform(0.0, 0.6))  # a random point of the swap (one takes about a second)
+                time.sleep(rng.uniform(0.0, swap_seconds * 0.7))  # a random point of the swap
                 killed_mid_swap += cluster.swap_in_progress("personalized")
             worker.kill9()
             for target in TARGETS:
