@@ -37,6 +37,22 @@ def test_import_legacy_reports_rejected_rows_and_a_summary_and_dry_run_says_so(
     assert "schedule entries: 0 created" in again.output
 
 
+def test_import_legacy_names_the_days_over_the_banner_limit(
+    sqlite_legacy: LegacyDb, banner_db_url: str, tmp_path: Path
+) -> None:
+    env = {
+        **_env(banner_db_url, targets_file(tmp_path, sqlite_legacy)),
+        "MAILBANNER_MAX_BANNERS_PER_DAY": "3",
+    }
+
+    result = CliRunner().invoke(main, ["import-legacy", TARGET, "--dry-run"], env=env)
+
+    assert result.exit_code == 0, result.output
+    over = [line for line in result.output.splitlines() if line.startswith("over the limit:")]
+    assert [line.split()[3] for line in over] == ["2026-11-23", "2026-11-24", "2026-11-25"]
+    assert "holds 4 banners, more than MAILBANNER_MAX_BANNERS_PER_DAY (3)" in over[0]
+
+
 def test_import_legacy_refuses_an_unknown_campaign_type(
     sqlite_legacy: LegacyDb, banner_db_url: str, tmp_path: Path
 ) -> None:

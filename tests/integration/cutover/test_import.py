@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +37,9 @@ def _import(
     dry_run: bool = False,
 ) -> ImportReport:
     target = TargetTable.for_spec(spec or legacy.spec(), settings.tz, dialect_for(legacy.url))
-    rules = ImportRules(target, settings.link_max_length, settings.link_allowed_hosts, since)
+    rules = ImportRules(
+        target, settings.link_max_length, settings.link_allowed_hosts, since, settings.max_banners_per_day
+    )
     return import_legacy(
         legacy.engine, sessions, rules, campaign_type="sale", actor="test", now=NOW, dry_run=dry_run
     )
@@ -162,3 +165,27 @@ def test_a_day_a_planner_already_scheduled_is_left_as_it_is(
     assert report.days_already_planned == 1
     assert _entries(banner_sessions, day(22)) == [("planned.png", 1)]
     assert _entries(banner_sessions, day(21)) == [("spring.png", 1), ("sale.png", 2), ("news.png", 3)]
+
+
+def test_days_over_the_banner_limit_are_imported_as_delivered_and_reported(
+    sqlite_legacy: LegacyDb, banner_sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    with banner_sessions() as session:
+        mine = Banner(
+            title="planned", image_url="https://img.test/planned.png", image_key=None, image_width=1,
+            image_height=1, image_content_type="image/png", image_bytes=1, link_url="https://shop.test/p",
+            campaign_type="sale", notes="", archived=False,
+        )  # fmt: skip
+        session.add(mine)
+        session.flush()
+        session.add(ScheduleEntry(banner_id=mine.id, date=day(25), target=TARGET, position=1))
+        session.commit()
+
+    report = _import(sqlite_legacy, banner_sessions, replace(settings, max_banners_per_day=3))
+
+    # Days 23-25 deliver spring, sale, news and the week banner; day 25 is the planner's already.
+    assert report.days_over_limit == [(day(23), 4), (day(24), 4)]
+    assert report.summary()["days_over_limit"] == 2
+    assert [image for image, _ in _entries(banner_sessions, day(24))] == [
+        "spring.png", "sale.png", "news.png", "week.gif",
+    ]  # fmt: skip

@@ -274,9 +274,14 @@ def backups_command(name: str) -> None:
     click.echo(f"{len(backups)} backups of {name}")
 
 
-def _print_import(report: ImportReport) -> None:
+def _print_import(report: ImportReport, max_banners_per_day: int) -> None:
     for rejected in report.rejected:
         click.echo(f"rejected row {rejected.number}: {rejected.reason} [{rejected.shown}]")
+    for over, count in report.days_over_limit:
+        click.echo(
+            f"over the limit: {over} holds {count} banners, more than MAILBANNER_MAX_BANNERS_PER_DAY "
+            f"({max_banners_per_day}); imported as delivered, remove some in the planner"
+        )
     click.echo(
         f"{report.target}: read {report.rows_read} rows, rejected {len(report.rejected)}, "
         f"widened {report.rows_widened} partial-day rows to whole days, merged {report.duplicates} duplicates"
@@ -319,6 +324,7 @@ def import_legacy_command(
             link_max_length=settings.link_max_length,
             allowed_hosts=settings.link_allowed_hosts,
             since=since.date() if since else None,
+            max_banners_per_day=settings.max_banners_per_day,
         )
         total = count_legacy_rows(engine, rules.target, rules.since)
         with click.progressbar(length=total, label=f"reading {name}", file=sys.stderr) as bar:
@@ -331,7 +337,7 @@ def import_legacy_command(
                 dry_run=dry_run,
                 progress=bar.update,
             )
-    _print_import(report)
+    _print_import(report, settings.max_banners_per_day)
 
 
 def register(main: click.Group) -> None:

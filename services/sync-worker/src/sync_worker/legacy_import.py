@@ -58,6 +58,7 @@ class ImportRules:
     link_max_length: int
     allowed_hosts: tuple[str, ...]
     since: dt.date | None = None
+    max_banners_per_day: int | None = None  # days above it are imported as delivered, and reported
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class ImportReport:
     rows_widened: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     duplicates: int = 0  # the same banner twice on one day: imported once
+    days_over_limit: list[tuple[dt.date, int]] = field(default_factory=list)  # (day, banners)
     days_found: int = 0
     days_already_planned: int = 0  # days the banner database schedules already: left as they are
     days_imported: int = 0
@@ -102,6 +104,7 @@ class ImportReport:
             "rows_rejected": len(self.rejected),
             "rows_widened": self.rows_widened,
             "duplicates": self.duplicates,
+            "days_over_limit": len(self.days_over_limit),
             "days_imported": self.days_imported,
             "days_already_planned": self.days_already_planned,
             "banners_created": self.banners_created,
@@ -282,6 +285,10 @@ def plan_days(
                 continue
             seen.add((image_url, link_url))
             banners.append((image_url, link_url))
+        if rules.max_banners_per_day is not None and len(banners) > rules.max_banners_per_day:
+            # What the legacy table delivered is imported as it is: dropping banners would change what
+            # goes out on cut-over day. Planners see the list and thin those days themselves.
+            report.days_over_limit.append((day, len(banners)))
         plans.append(DayPlan(day, banners))
     report.days_found = len(plans)
     return plans
@@ -366,6 +373,7 @@ def write_plan(
     planned = _planned_days(session, target, plans[0].day, plans[-1].day)
     new_days = [plan for plan in plans if plan.day not in planned]
     report.days_already_planned = len(plans) - len(new_days)
+    report.days_over_limit = [(day, count) for day, count in report.days_over_limit if day not in planned]
     report.days_imported = len(new_days)
     if not new_days:
         return
