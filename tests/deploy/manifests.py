@@ -53,7 +53,7 @@ def render(overlay: str) -> list[Obj]:
 
 @dataclass(frozen=True)
 class Pod:
-    """The pod template of a workload (Deployment or Job)."""
+    """The pod template of a workload (Deployment, Job or CronJob)."""
 
     kind: str
     name: str
@@ -78,8 +78,9 @@ class Pod:
 def pods(objects: list[Obj]) -> list[Pod]:
     found = []
     for obj in objects:
-        if obj["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job"}:
-            template = obj["spec"]["template"]
+        if obj["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}:
+            owner_spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
+            template = owner_spec["template"]
             found.append(
                 Pod(
                     obj["kind"],

@@ -104,6 +104,25 @@ def test_api_in_prod_shares_one_read_write_many_image_volume() -> None:
     assert {"name": "images", "persistentVolumeClaim": {"claimName": "banner-images"}} in api.spec["volumes"]
 
 
+def test_image_prune_runs_daily_on_the_api_image_volume_in_prod_and_not_in_dev() -> None:
+    objects = render("prod")
+    job = named(objects, "CronJob", "image-prune")
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    prune, api = pod(objects, "image-prune"), pod(objects, "api")
+    container = prune.container("image-prune")
+    assert container["args"] == ["images", "prune"]
+    assert {"name": "images", "persistentVolumeClaim": {"claimName": "banner-images"}} in prune.spec[
+        "volumes"
+    ]
+    prune_env = container_environment(objects, prune, container)
+    api_env = container_environment(objects, api, api.container("banner-api"))
+    assert prune_env["MAILBANNER_STORAGE_DIR"] == api_env["MAILBANNER_STORAGE_DIR"]
+    mounted = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert mounted[prune_env["MAILBANNER_STORAGE_DIR"]] == "images"
+    assert policies_selecting(objects, prune), "no network policy lets it reach the banner database"
+    assert not of_kind(render("dev"), "CronJob")  # dev keeps images in the API pod's emptyDir
+
+
 def test_api_pods_carry_prometheus_scrape_annotations(objects: list[Obj]) -> None:
     annotations = pod(objects, "api").owner["spec"]["template"]["metadata"]["annotations"]
     assert annotations == {
@@ -208,7 +227,7 @@ def test_container_environment_is_valid_mailbanner_settings(component: str) -> N
     }
 
 
-PRE_ROLLOUT_SELECTOR = "app.kubernetes.io/component notin (api,sync-worker,scheduler-beat,flower)"
+PRE_ROLLOUT_SELECTOR = "app.kubernetes.io/component notin (api,sync-worker,scheduler-beat,flower,image-prune)"
 
 
 def test_pre_rollout_apply_holds_the_migration_and_all_it_needs_but_no_workload(objects: list[Obj]) -> None:

@@ -141,6 +141,19 @@ class ScheduleDay(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class RetiredImage(Base):
+    """A stored image file a banner no longer shows, kept for newsletters already sent with its URL.
+
+    `mailbanner images prune` deletes the file once the retention period has passed and no approved
+    entry still delivers it.
+    """
+
+    __tablename__ = "retired_images"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    retired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class ContentVersion(Base):
     """One row counting every committed write to banners, schedule entries and days.
 

@@ -74,6 +74,13 @@ class Settings:
     storage_dir: str = field(
         default="var/images", metadata={"doc": "Directory of the local image storage backend."}
     )
+    image_retention_days: int = field(
+        default=180,
+        metadata={
+            "doc": "How long a replaced image stays served, for newsletters already sent with its URL, "
+            "before `mailbanner images prune` deletes it."
+        },
+    )
     public_base_url: str = field(
         default="http://127.0.0.1:8000",
         metadata={"doc": "Public base URL of the API; stored images are served under <base>/images/."},
@@ -253,6 +260,8 @@ class Settings:
             raise SettingsError(f"{PREFIX}REQUEST_MAX_BYTES must exceed {PREFIX}IMAGE_MAX_BYTES")
         if not 0 <= self.auth_cache_seconds <= 300:
             raise SettingsError(f"{PREFIX}AUTH_CACHE_SECONDS must be 0 (off) to 300")
+        if self.image_retention_days < 0:
+            raise SettingsError(f"{PREFIX}IMAGE_RETENTION_DAYS must be 0 or more")
         if self.read_cache_mb < 0:
             raise SettingsError(f"{PREFIX}READ_CACHE_MB must be 0 (off) or more")
         if self.json_max_bytes < 1:

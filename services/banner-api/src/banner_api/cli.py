@@ -164,6 +164,32 @@ def user_list() -> None:
                 click.echo(f"    token {token.id}  {token.prefix}  {status}  last used {used}  {token.label}")
 
 
+@click.group("images", help="Stored banner image files.")
+def images() -> None:
+    pass
+
+
+@images.command(
+    "prune",
+    help="Delete replaced image files retired longer than MAILBANNER_IMAGE_RETENTION_DAYS ago that no banner "
+    "or approved entry shows (run it daily).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+def images_prune(dry_run: bool) -> None:
+    from banner_api.banners.retired_images import prune_retired_images
+
+    with _as_operator() as svc:
+        report = prune_retired_images(svc, dry_run=dry_run)
+    for key in report.deleted:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {key}")
+    for key in report.still_used:
+        click.echo(f"kept {key}: still shown")
+    click.echo(
+        f"{len(report.deleted)} {'to delete' if dry_run else 'deleted'}, "
+        f"{len(report.still_used)} still shown, {len(report.kept_until)} inside the retention period"
+    )
+
+
 @contextmanager
 def _as_operator() -> Iterator[AppServices]:
     """The API's services, acting (and audited) as the person at the terminal."""
@@ -191,3 +217,4 @@ def register(main: click.Group) -> None:
     main.add_command(db)
     main.add_command(demo)
     main.add_command(user)
+    main.add_command(images)

@@ -30,7 +30,7 @@ from banner_api.schedule.changes import DayChange, banner_days
 from banner_api.schedule.days import remove_entries
 from banner_common.delivery import today_in
 from banner_common.links import LinkRejected, check_link_url
-from banner_common.models import Banner, ScheduleEntry, utcnow
+from banner_common.models import Banner, RetiredImage, ScheduleEntry, utcnow
 
 # Ids beyond a 32-bit integer cannot exist; asking the database about them would be an error, not a miss.
 MAX_ID = 2_147_483_647
@@ -135,14 +135,17 @@ def update_banner(
         banner = _load(uow.session, banner_id)
         _require_current(banner, if_match)
         before = banner_state(banner)
-        old_key, old_url = banner.image_key, banner.image_url
+        old_key = banner.image_key
         days = DayChange(uow.session, banner_days(uow.session, banner.id), "banner.update")
         new_key = svc.storage.save(image.data, info.extension) if image is not None and info else None
-        committed = old_still_delivered = False
+        committed = False
         try:
             delivery_changed = _assign(banner, checked)
             if new_key is not None and info is not None:
                 _apply_image(svc, banner, new_key, info)
+                if old_key is not None:
+                    # Newsletters already sent show the old URL: its file stays until pruned.
+                    uow.session.merge(RetiredImage(key=old_key, retired_at=utcnow()))
                 delivery_changed = True
             if delivery_changed:
                 _record_delivery_change(uow.session, uow.record_change, banner.id, "banner_updated")
@@ -159,16 +162,11 @@ def update_banner(
             )
             uow.commit()
             committed = True
-            # An entry still waiting for approval of the new image delivers the old one until then.
-            old_still_delivered = new_key is not None and _image_still_approved(uow.session, old_url)
         except StaleDataError as exc:
             raise _stale(banner_id) from exc
         finally:
             if new_key is not None and not committed:
                 svc.storage.delete(new_key)
-    # Only once the new image is committed may the old file go: until then readers still point at it.
-    if new_key is not None and old_key is not None and not old_still_delivered:
-        svc.storage.delete(old_key)
     return banner
 
 
@@ -248,13 +246,6 @@ def _record_banner(session: Session, action: str, banner: Banner, before: dict[s
     after = banner_state(banner)
     # The version moves on at flush; the row records the version the change produced.
     record(session, action, "banner", banner.id, before, after, campaign_types=[banner.campaign_type])
-
-
-def _image_still_approved(session: Session, image_url: str) -> bool:
-    return (
-        session.scalar(select(ScheduleEntry.id).where(ScheduleEntry.approved_image_url == image_url).limit(1))
-        is not None
-    )
 
 
 def _require_current(banner: Banner, if_match: str | None) -> None:
