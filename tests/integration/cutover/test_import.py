@@ -61,6 +61,20 @@ def _count(sessions: sessionmaker[Session], model: type[object]) -> int:
         return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
+def _planned_by_hand(sessions: sessionmaker[Session], on: dt.date) -> None:
+    """A planner's own banner on that day, before any import."""
+    with sessions() as session:
+        mine = Banner(
+            title="planned", image_url="https://img.test/planned.png", image_key=None, image_width=1,
+            image_height=1, image_content_type="image/png", image_bytes=1, link_url="https://shop.test/p",
+            campaign_type="sale", notes="", archived=False,
+        )  # fmt: skip
+        session.add(mine)
+        session.flush()
+        session.add(ScheduleEntry(banner_id=mine.id, date=on, target=TARGET, position=1))
+        session.commit()
+
+
 def test_dry_run_counts_what_an_import_would_add_and_writes_nothing(
     sqlite_legacy: LegacyDb, banner_sessions: sessionmaker[Session], settings: Settings
 ) -> None:
@@ -149,16 +163,7 @@ def test_a_partial_day_row_is_widened_to_whole_days_and_counted(
 def test_a_day_a_planner_already_scheduled_is_left_as_it_is(
     sqlite_legacy: LegacyDb, banner_sessions: sessionmaker[Session], settings: Settings
 ) -> None:
-    with banner_sessions() as session:
-        mine = Banner(
-            title="planned", image_url="https://img.test/planned.png", image_key=None, image_width=1,
-            image_height=1, image_content_type="image/png", image_bytes=1, link_url="https://shop.test/p",
-            campaign_type="sale", notes="", archived=False,
-        )  # fmt: skip
-        session.add(mine)
-        session.flush()
-        session.add(ScheduleEntry(banner_id=mine.id, date=day(22), target=TARGET, position=1))
-        session.commit()
+    _planned_by_hand(banner_sessions, day(22))
 
     report = _import(sqlite_legacy, banner_sessions, settings)
 
@@ -170,16 +175,7 @@ def test_a_day_a_planner_already_scheduled_is_left_as_it_is(
 def test_days_over_the_banner_limit_are_imported_as_delivered_and_reported(
     sqlite_legacy: LegacyDb, banner_sessions: sessionmaker[Session], settings: Settings
 ) -> None:
-    with banner_sessions() as session:
-        mine = Banner(
-            title="planned", image_url="https://img.test/planned.png", image_key=None, image_width=1,
-            image_height=1, image_content_type="image/png", image_bytes=1, link_url="https://shop.test/p",
-            campaign_type="sale", notes="", archived=False,
-        )  # fmt: skip
-        session.add(mine)
-        session.flush()
-        session.add(ScheduleEntry(banner_id=mine.id, date=day(25), target=TARGET, position=1))
-        session.commit()
+    _planned_by_hand(banner_sessions, day(25))
 
     report = _import(sqlite_legacy, banner_sessions, replace(settings, max_banners_per_day=3))
 
