@@ -132,6 +132,21 @@ def test_api_pods_carry_prometheus_scrape_annotations(objects: list[Obj]) -> Non
     }
 
 
+def test_worker_memory_limit_leaves_room_for_every_pool_process_at_its_memory_guard() -> None:
+    # Past the limit the kernel kills the pod mid-swap; the guard must replace a child long before.
+    objects = render("dev")  # dev renders every source of the environment
+    worker = pod(objects, "sync-worker")
+    container = worker.container("sync-worker")
+    settings = Settings.from_env(container_environment(objects, worker, container))
+    concurrency = int(next(a for a in container["args"] if a.startswith("--concurrency=")).split("=")[1])
+    limit = container["resources"]["limits"]["memory"]
+    assert limit.endswith("Gi") or limit.endswith("Mi"), limit
+    limit_mb = int(limit[:-2]) * (1024 if limit.endswith("Gi") else 1)
+    main_process_mb = 200  # the worker's own process, as measured in the soak (docs/reliability.md)
+    assert settings.worker_max_memory_mb > 0
+    assert concurrency * settings.worker_max_memory_mb + main_process_mb < limit_mb
+
+
 def test_worker_grace_period_outlasts_the_longest_swap(objects: list[Obj]) -> None:
     worker = pod(objects, "sync-worker")
     options = WorkerOptions()

@@ -12,7 +12,7 @@ from banner_common.task_names import SYNC_QUEUE, SYNC_RECONCILE, SYNC_RECONCILE_
 from scheduler_beat.beat import make_beat_app
 from scheduler_beat.cli import beat_argv
 from scheduler_beat.schedule import RECONCILE_ALL_ENTRY, beat_schedule
-from sync_worker.celery_app import TargetRunner, WorkerOptions, make_celery, retry_countdown
+from sync_worker.celery_app import TargetRunner, WorkerOptions, celery_config, make_celery, retry_countdown
 from sync_worker.celery_cli import flower_argv, worker_argv
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
@@ -133,3 +133,11 @@ def test_worker_options_come_from_settings_and_are_checked() -> None:
     assert (options.soft_time_limit_seconds, options.time_limit_seconds) == (100, 120)
     with pytest.raises(ValueError, match="lock TTL"):
         WorkerOptions.from_settings(Settings.from_env({"MAILBANNER_SYNC_LOCK_TTL_SECONDS": "0.5"}))
+
+
+def test_a_pool_process_grown_past_the_memory_guard_is_replaced() -> None:
+    guarded = celery_config(Settings.from_env({"MAILBANNER_WORKER_MAX_MEMORY_MB": "300"}), WorkerOptions())
+    unguarded = celery_config(Settings.from_env({"MAILBANNER_WORKER_MAX_MEMORY_MB": "0"}), WorkerOptions())
+
+    assert guarded["worker_max_memory_per_child"] == 300 * 1024
+    assert "worker_max_memory_per_child" not in unguarded

@@ -127,6 +127,13 @@ class Settings:
             " long a killed worker's lock blocks that target."
         },
     )
+    worker_max_memory_mb: int = field(
+        default=350,
+        metadata={
+            "doc": "A worker pool process above this resident memory after a task is replaced by a fresh one"
+            " (a guard against slow growth; a swap of 100 000 rows peaks near 125 MB). 0: off."
+        },
+    )
     broker_visibility_timeout_seconds: float = field(
         default=3600.0,
         metadata={
@@ -260,6 +267,8 @@ class Settings:
             raise SettingsError(f"{PREFIX}REQUEST_MAX_BYTES must exceed {PREFIX}IMAGE_MAX_BYTES")
         if not 0 <= self.auth_cache_seconds <= 300:
             raise SettingsError(f"{PREFIX}AUTH_CACHE_SECONDS must be 0 (off) to 300")
+        if self.worker_max_memory_mb < 0:
+            raise SettingsError(f"{PREFIX}WORKER_MAX_MEMORY_MB must be 0 (off) or more")
         if self.image_retention_days < 0:
             raise SettingsError(f"{PREFIX}IMAGE_RETENTION_DAYS must be 0 or more")
         if self.read_cache_mb < 0:

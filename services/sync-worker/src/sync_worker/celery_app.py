@@ -235,7 +235,13 @@ def retry_countdown(retries: int, options: WorkerOptions, rng: Callable[[], floa
 def celery_config(settings: Settings, options: WorkerOptions) -> dict[str, Any]:
     """Every Celery setting of the worker; docs/celery.md explains each choice."""
     task_names = (SYNC_REQUEST, SYNC_RECONCILE, SYNC_RECONCILE_ALL)
+    memory_guard = (
+        {"worker_max_memory_per_child": settings.worker_max_memory_mb * 1024}  # Celery counts KiB
+        if settings.worker_max_memory_mb
+        else {}
+    )
     return {
+        **memory_guard,
         "broker_url": settings.redis_url,
         "broker_transport": ResilientRedisTransport,
         "broker_connection_retry_on_startup": True,
