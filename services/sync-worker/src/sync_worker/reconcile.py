@@ -102,24 +102,22 @@ def reconcile(
             retryable=retryable,
         )
 
-    def finish(record: RunRecord, retryable: bool = False) -> RunResult:
-        """End a run that wrote nothing to the target: one transaction records it."""
-        run = record_run(
-            banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=started_at,
-            finished_at=utcnow(), record=record,
-            abandoned_after=abandoned_after if start.has_abandoned else None,
-        )  # fmt: skip
-        return result(run, record, retryable)
-
     target = TargetTable.for_spec(spec, settings.tz, dialect)
     with banner_sessions() as session:
         # Each statement on its own, seeing what is committed when it runs (and the running row committed
         # at once): no transaction to open.
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         start = read_run_start(session, spec.name, started_at - abandoned_after)
-        if start.state.paused or not spec.enabled:
+        # The stale-run UPDATE is sent only when a killed worker left one.
+        close_abandoned_after = abandoned_after if start.has_abandoned else None
+        if start.paused or not spec.enabled:
             session.close()
-            return finish(RunRecord(Outcome.PAUSED))
+            paused = RunRecord(Outcome.PAUSED)
+            run = record_run(
+                banner_sessions, target=spec.name, trigger=trigger, window=window, started_at=started_at,
+                finished_at=utcnow(), record=paused, abandoned_after=close_abandoned_after,
+            )  # fmt: skip
+            return result(run, paused, retryable=False)
         rows = delivery_rows(
             session,
             spec.name,
@@ -136,27 +134,27 @@ def reconcile(
     high = start.latest_change_id
     desired = target.keys_of(rows)
 
-    def finish_swap(record: RunRecord, retryable: bool = False) -> RunResult:
+    def finish(record: RunRecord, retryable: bool = False) -> RunResult:
         run = finish_run(
             banner_sessions, run_id=run_id, target=spec.name, record=record, started_at=started_at,
-            finished_at=utcnow(), abandoned_after=abandoned_after if start.has_abandoned else None,
+            finished_at=utcnow(), abandoned_after=close_abandoned_after,
         )  # fmt: skip
         return result(run, record, retryable)
 
     try:
         actual = read_window(target_engine, target, window)
     except Exception as exc:
-        return finish_swap(RunRecord(Outcome.FAILED, error=_error_text(exc)), dialect.is_retryable(exc))
+        return finish(RunRecord(Outcome.FAILED, error=_error_text(exc)), dialect.is_retryable(exc))
 
     diff = WindowDiff.of(desired, actual)
     if diff.in_sync:
-        return finish_swap(RunRecord(Outcome.IN_SYNC, applied_change_id=high, in_sync=True, succeeded=True))
+        return finish(RunRecord(Outcome.IN_SYNC, applied_change_id=high, in_sync=True, succeeded=True))
 
     share = spec.max_delete_share if spec.max_delete_share is not None else settings.swap_max_delete_share
     reason = hold_reason(diff, share)
     if reason is not None and not force:
         held = RunRecord(Outcome.HELD, diff_summary=diff.summary(reason), in_sync=False, held=True)
-        return finish_swap(held)
+        return finish(held)
 
     # The delivery guard: never rewrite the table while the delivery system reads it to send. The beat's
     # next reconcile after the window ends makes the swap; a forced run waits too.
@@ -168,17 +166,17 @@ def reconcile(
             error=sending.describe(settings.tz),
             in_sync=False,
         )
-        return finish_swap(waiting)
+        return finish(waiting)
 
     if paused_now(banner_sessions, spec.name):  # by an operator since the run read the state
-        return finish_swap(RunRecord(Outcome.PAUSED))
+        return finish(RunRecord(Outcome.PAUSED))
     try:
         counts = swap_window(
             target_engine, dialect, target, window, desired, moment, spec.lock_timeout_seconds
         )
     except Exception as exc:
         record = RunRecord(Outcome.FAILED, diff_summary=diff.summary(), error=_error_text(exc), in_sync=False)
-        return finish_swap(record, dialect.is_retryable(exc))
+        return finish(record, dialect.is_retryable(exc))
     summary = diff.summary(f"forced: {reason}" if reason is not None else None)
     swapped = RunRecord(
         Outcome.SWAPPED,
@@ -189,4 +187,4 @@ def reconcile(
         in_sync=True,
         succeeded=True,
     )
-    return finish_swap(swapped)
+    return finish(swapped)

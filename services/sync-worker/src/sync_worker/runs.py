@@ -11,19 +11,10 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from banner_common.delivery import DayWindow
-from banner_common.models import NEW_TARGET_REASON, ScheduleChange, SyncRun, TargetState
+from banner_common.models import ScheduleChange, SyncRun, TargetState
 from banner_common.target_states import again_if_state_raced, state_of
 
 ERROR_MAX_CHARS = 4000
-
-
-@dataclass(frozen=True)
-class StateView:
-    """The operator-controlled part of a target's state, as read at the start of a run."""
-
-    paused: bool
-    paused_reason: str
-    held: bool
 
 
 @dataclass(frozen=True)
@@ -68,38 +59,27 @@ class RunRecord:
 class RunStart:
     """What a run reads of the banner database before the schedule, in one statement."""
 
-    state: StateView
+    paused: bool
     latest_change_id: int
     has_abandoned: bool
 
 
 def read_run_start(session: Session, target: str, abandoned_before: dt.datetime) -> RunStart:
-    """The target's state, the highest committed change id (read before the schedule: a change committed
-    in between is then applied but not claimed) and whether a killed worker left a run 'running'.
+    """Whether the target is paused, the highest committed change id (read before the schedule: a change
+    committed in between is then applied but not claimed) and whether a killed worker left a run 'running'.
 
-    A target never seen before reads as paused; its state row is created by the run record.
+    A target never seen before reads as paused (a new target starts paused); its state row is created by
+    the run record.
     """
-
-    def of_state(column: Any) -> Any:
-        return select(column).where(TargetState.name == target).scalar_subquery()
-
     abandoned = select(SyncRun.id).where(*_abandoned_runs(target, abandoned_before))
-    row = session.execute(
+    high, has_abandoned, paused = session.execute(
         select(
             select(func.max(ScheduleChange.id)).scalar_subquery(),
             abandoned.exists(),
-            of_state(TargetState.paused),
-            of_state(TargetState.paused_reason),
-            of_state(TargetState.held),
+            select(TargetState.paused).where(TargetState.name == target).scalar_subquery(),
         )
     ).one()
-    high, has_abandoned, paused, paused_reason, held = row
-    state = (
-        StateView(paused=True, paused_reason=NEW_TARGET_REASON, held=False)
-        if paused is None
-        else StateView(bool(paused), paused_reason, bool(held))
-    )
-    return RunStart(state, high or 0, bool(has_abandoned))
+    return RunStart(paused is None or bool(paused), high or 0, bool(has_abandoned))
 
 
 def record_run(
@@ -113,9 +93,8 @@ def record_run(
     record: RunRecord,
     abandoned_after: dt.timedelta | None = None,
 ) -> FinishedRun:
-    """Record a run that wrote nothing to the target (in sync, paused, held, failed before a swap) and
-    update the target's state, in one banner-database transaction: such a run is over before operators
-    could watch it run, so it needs no 'running' row of its own."""
+    """Record a run that ended before touching the target (paused, disabled) and update the target's state,
+    creating it if new, in one banner-database transaction: such a run needs no 'running' row of its own."""
 
     def attempt() -> FinishedRun:
         with sessions() as session, session.begin():
