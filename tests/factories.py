@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from banner_api.auth.roles import ROLES
 from banner_api.publish import NullPublisher
 from banner_common.events import ScheduleChanged
 from banner_common.models import Banner, Base, ContentVersion
+from banner_common.settings import Settings
 
 TEST_USER = "tester"
 
@@ -50,6 +52,12 @@ def empty_postgres_banner_database(url: str) -> None:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         engine.dispose()
+
+
+def stored_files(settings: Settings) -> list[str]:
+    """The image files the local storage holds, sorted."""
+    directory = Path(settings.storage_dir)
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
 def image_bytes(fmt: str = "PNG", width: int = 600, height: int = 120, color: str = "steelblue") -> bytes:

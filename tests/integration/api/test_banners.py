@@ -6,7 +6,6 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +19,7 @@ from banner_api.publish import NullPublisher
 from banner_common.delivery import today_in
 from banner_common.models import Banner, ScheduleChange, ScheduleDay, ScheduleEntry
 from banner_common.settings import Settings
-from tests.factories import authorized_client, image_bytes, insert_banner, register_banner
+from tests.factories import authorized_client, image_bytes, insert_banner, register_banner, stored_files
 
 FAR_DAY = dt.date(2031, 3, 10)
 
@@ -35,11 +34,6 @@ def session_of(app: Flask) -> Any:
 def banner_rows(app: Flask) -> list[Banner]:
     with session_of(app) as session:
         return list(session.scalars(sa.select(Banner).order_by(Banner.id)))
-
-
-def stored_files(settings: Settings) -> list[str]:
-    directory = Path(settings.storage_dir)
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
 def schedule(

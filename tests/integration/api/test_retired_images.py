@@ -6,7 +6,6 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,7 +19,7 @@ from banner_api.banners.retired_images import prune_retired_images
 from banner_common.cli import main
 from banner_common.models import RetiredImage, utcnow
 from banner_common.settings import Settings
-from tests.factories import image_bytes, register_banner, user_client
+from tests.factories import image_bytes, register_banner, stored_files, user_client
 
 LATER = dt.timedelta(days=181)  # past the default retention of 180 days
 
@@ -50,10 +49,6 @@ def retired_keys(app: Flask) -> list[str]:
         return list(session.scalars(sa.select(RetiredImage.key)))
 
 
-def stored(settings: Settings) -> set[str]:
-    return {p.name for p in Path(settings.storage_dir).iterdir()}
-
-
 def test_a_replaced_image_stays_served_for_newsletters_already_sent(app: Flask, client: FlaskClient) -> None:
     old = register_banner(client).get_json()
 
@@ -80,7 +75,7 @@ def test_prune_deletes_a_retired_image_only_after_the_retention_period(
     assert late.deleted == [key_of(old)]
     assert client.get(path_of(old)).status_code == 404
     assert client.get(path_of(new)).status_code == 200
-    assert stored(settings) == {key_of(new)}
+    assert stored_files(settings) == [key_of(new)]
     assert retired_keys(app) == []
 
 
@@ -136,11 +131,11 @@ def test_images_prune_command_lists_then_deletes(app: Flask, client: FlaskClient
     dry = CliRunner().invoke(main, ["images", "prune", "--dry-run"], env=env)
     assert dry.exit_code == 0, dry.output
     assert f"would delete {key}" in dry.output
-    assert key in stored(settings)
+    assert key in stored_files(settings)
 
     real = CliRunner().invoke(main, ["images", "prune"], env=env)
 
     assert real.exit_code == 0, real.output
     assert f"deleted {key}" in real.output
     assert "1 deleted, 0 still shown, 0 inside the retention period" in real.output
-    assert key not in stored(settings)
+    assert key not in stored_files(settings)
